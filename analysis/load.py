@@ -1,0 +1,272 @@
+"""Read and validate results files (docs/results-format.md).
+
+Everything the analysis needs is checked here, before anything is computed or written, so a bad
+file gives one clear error naming the file, the record index and the field.
+"""
+import ast
+import os
+
+DIRECTIONS = ('dom0-to-domU', 'domU-to-dom0')
+STATUSES = ('ok', 'failed')
+
+
+class ResultsError(Exception):
+    """Bad input: the message names the file, record and field."""
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v):
+    # The format says float; an integral value written as an int is still a number.
+    return (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _is_str(v):
+    return isinstance(v, str)
+
+
+def _is_opt_str(v):
+    return v is None or isinstance(v, str)
+
+
+def _is_opt_num(v):
+    return v is None or _is_num(v)
+
+
+def _list_of(check):
+    return lambda v: isinstance(v, list) and all(check(x) for x in v)
+
+
+def _is_opt_bool(v):
+    return v is None or isinstance(v, bool)
+
+
+def _is_dict(v):
+    return isinstance(v, dict)
+
+
+# (field, check, description used in the error message)
+META_FIELDS = (
+    ('format', _is_int, 'an int'),
+    ('harness_version', _is_str, 'a str'),
+    ('backend', _is_str, 'a str'),
+    ('kernel', _is_str, 'a str'),
+    ('kernel_release', _is_str, 'a str'),
+    ('dom0_arch', _is_str, 'a str'),
+    ('dom0_vcpus', _is_int, 'an int'),
+    ('host', _is_str, 'a str'),
+    ('xen_version', _is_opt_str, 'a str or None'),
+    ('started', _is_str, 'a str'),
+    ('plan_file', _is_str, 'a str'),
+    ('plan', _is_dict, 'a dict'),
+)
+
+RUN_FIELDS = (
+    ('kernel', _is_str, 'a str'),
+    ('direction', _is_str, 'a str'),
+    ('vms', _is_int, 'an int'),
+    ('streams', _is_int, 'an int'),
+    ('repeat', _is_int, 'an int'),
+    ('duration', _is_int, 'an int'),
+    ('guests', _list_of(_is_str), 'a list of str'),
+    ('per_guest_gbps', _list_of(_is_num), 'a list of numbers'),
+    ('total_gbps', _is_num, 'a number'),
+    ('cpu_pct', _is_opt_num, 'a number or None'),
+    ('split_evtchn', _list_of(_is_opt_bool), 'a list of bool/None'),
+    ('start', _is_str, 'a str'),
+    ('elapsed', _is_num, 'a number'),
+    ('status', _is_str, 'a str'),
+    ('reason', _is_str, 'a str'),
+)
+
+
+class Run:
+    """One run record, with where it came from (for error messages and the report)."""
+
+    def __init__(self, rec, path, index, meta):
+        self.kernel = rec['kernel']
+        self.direction = rec['direction']
+        self.vms = rec['vms']
+        self.streams = rec['streams']
+        self.repeat = rec['repeat']
+        self.per_guest_gbps = [float(x) for x in rec['per_guest_gbps']]
+        self.total_gbps = float(rec['total_gbps'])
+        self.cpu_pct = None if rec['cpu_pct'] is None else float(rec['cpu_pct'])
+        self.split_evtchn = rec['split_evtchn']
+        self.status = rec['status']
+        self.reason = rec['reason']
+        self.start = rec['start']
+        self.path = path
+        self.index = index
+        self.meta = meta
+
+    @property
+    def ok(self):
+        return self.status == 'ok'
+
+    @property
+    def identity(self):
+        return (self.kernel, self.direction, self.vms, self.streams, self.repeat)
+
+    @property
+    def where(self):
+        return '%s: record %d' % (self.path, self.index)
+
+
+class Meta:
+    def __init__(self, rec, path, index):
+        self.fields = {name: rec[name] for name, _, _ in META_FIELDS}
+        self.path = path
+        self.index = index
+
+    def __getitem__(self, key):
+        return self.fields[key]
+
+
+class ResultSet:
+    """The runs and sessions of one or more results files of the same plan."""
+
+    def __init__(self, paths, metas, runs):
+        self.paths = paths
+        self.metas = metas
+        self.runs = runs
+
+    @property
+    def ok_runs(self):
+        return [r for r in self.runs if r.ok]
+
+    @property
+    def failed_runs(self):
+        return [r for r in self.runs if not r.ok]
+
+    @property
+    def kernels(self):
+        """Kernel labels in order of first appearance among the runs: this order picks the colours
+        and the baseline (the first kernel)."""
+        seen = []
+        for r in self.runs:
+            if r.kernel not in seen:
+                seen.append(r.kernel)
+        return seen
+
+    @property
+    def plan(self):
+        return self.metas[0]['plan'] if self.metas else None
+
+
+def _check_fields(rec, fields, where):
+    for name, check, desc in fields:
+        if name not in rec:
+            raise ResultsError('%s: missing field %r' % (where, name))
+        if not check(rec[name]):
+            raise ResultsError('%s: field %r must be %s, got %r' % (where, name, desc, rec[name]))
+
+
+def _check_run(rec, where):
+    _check_fields(rec, RUN_FIELDS, where)
+    if rec['direction'] not in DIRECTIONS:
+        raise ResultsError('%s: field %r must be one of %s, got %r'
+                           % (where, 'direction', ', '.join(DIRECTIONS), rec['direction']))
+    if rec['status'] not in STATUSES:
+        raise ResultsError('%s: field %r must be one of %s, got %r'
+                           % (where, 'status', ', '.join(STATUSES), rec['status']))
+    for name in ('vms', 'streams', 'repeat'):
+        if rec[name] < 1:
+            raise ResultsError('%s: field %r must be >= 1, got %r' % (where, name, rec[name]))
+    if rec['status'] != 'ok':
+        return  # a failed run keeps what it measured, which may be partial
+    n = rec['vms']
+    for name in ('guests', 'per_guest_gbps', 'split_evtchn'):
+        if len(rec[name]) != n:
+            raise ResultsError('%s: ok run with vms=%d has %d entries in %r'
+                               % (where, n, len(rec[name]), name))
+    if any(x < 0 for x in rec['per_guest_gbps']) or rec['total_gbps'] < 0:
+        raise ResultsError('%s: negative throughput' % where)
+    # total_gbps is documented as the sum of per_guest_gbps; allow for rounding by the writer.
+    total = sum(rec['per_guest_gbps'])
+    if abs(total - rec['total_gbps']) > 0.001 * n + 1e-6 * abs(total):
+        raise ResultsError('%s: field %r is %r but per_guest_gbps sums to %r'
+                           % (where, 'total_gbps', rec['total_gbps'], total))
+
+
+def parse_file(path, text):
+    """Parse one results file's text; return (metas, runs). Raises ResultsError."""
+    try:
+        data = ast.literal_eval(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
+        line = getattr(e, 'lineno', None)
+        at = ' (line %d)' % line if line else ''
+        raise ResultsError('%s: not a Python literal%s: %s' % (path, at, e)) from None
+    if not isinstance(data, list):
+        raise ResultsError('%s: not a Python list of records (got a %s)'
+                           % (path, type(data).__name__))
+    metas, runs = [], []
+    for i, rec in enumerate(data):
+        where = '%s: record %d' % (path, i)
+        if not isinstance(rec, dict):
+            raise ResultsError('%s: not a dict (got a %s)' % (where, type(rec).__name__))
+        if 'record' not in rec:
+            raise ResultsError('%s: missing field %r' % (where, 'record'))
+        kind = rec['record']
+        if kind == 'meta':
+            _check_fields(rec, META_FIELDS, where)
+            metas.append(Meta(rec, path, i))
+        elif kind == 'run':
+            _check_run(rec, where)
+            if not metas:
+                raise ResultsError('%s: run record before any meta record' % where)
+            runs.append(Run(rec, path, i, metas[-1]))
+        # other kinds: ignored, as the format says
+    return metas, runs
+
+
+def _plan_diff(a, b):
+    keys = sorted(set(a) | set(b))
+    return [k for k in keys if a.get(k, '<absent>') != b.get(k, '<absent>')]
+
+
+def load(paths):
+    """Load and validate results files of the same plan into one ResultSet."""
+    if not paths:
+        raise ResultsError('no results file given')
+    metas, runs = [], []
+    for path in paths:
+        try:
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ResultsError('%s: cannot read: %s' % (path, e)) from None
+        m, r = parse_file(path, text)
+        metas.extend(m)
+        runs.extend(r)
+    for m in metas[1:]:
+        diff = _plan_diff(metas[0]['plan'], m['plan'])
+        if diff:
+            raise ResultsError('%s: record %d: plan differs from %s: record %d (keys %s): '
+                               'mixed plans cannot be combined'
+                               % (m.path, m.index, metas[0].path, metas[0].index, ', '.join(diff)))
+    seen = {}
+    for r in runs:
+        if not r.ok:
+            continue
+        if r.identity in seen:
+            first = seen[r.identity]
+            raise ResultsError('%s: second ok record for run %s (first: %s)'
+                               % (r.where, _ident_str(r.identity), first.where))
+        seen[r.identity] = r
+    if not any(r.ok for r in runs):
+        raise ResultsError('%s: no ok run records' % ', '.join(paths))
+    return ResultSet(list(paths), metas, runs)
+
+
+def _ident_str(ident):
+    kernel, direction, vms, streams, repeat = ident
+    return '(kernel=%r, direction=%r, vms=%d, streams=%d, repeat=%d)' % (
+        kernel, direction, vms, streams, repeat)
+
+
+def default_out_dir(paths):
+    """Default output folder: 'analysis' beside the first results file."""
+    return os.path.join(os.path.dirname(os.path.abspath(paths[0])), 'analysis')

@@ -1,0 +1,282 @@
+"""Tables (Markdown and CSV), study-style sentences and REPORT.md."""
+import csv
+import io
+
+from . import plots, stats
+
+DIRECTION_WORDS = {'dom0-to-domU': 'dom0 \u2192 domU', 'domU-to-dom0': 'domU \u2192 dom0'}
+
+
+def _f(x, fmt='%.3f'):
+    return '' if x is None else fmt % x
+
+
+def _msd(s):
+    """'mean ± SD (n=..)' for a table cell."""
+    if s.n == 0:
+        return '\u2013'
+    sd = '\u00b1 %.3f' % s.sd if s.sd is not None else '\u00b1 ?'
+    return '%.3f %s (n=%d)' % (s.mean, sd, s.n)
+
+
+def _vms(lo, hi):
+    if lo == hi:
+        return '%d VM%s' % (lo, '' if lo == 1 else 's')
+    return '%d-%d VMs' % (lo, hi)
+
+
+def _phrase(c_verdict, baseline, kernel):
+    return {
+        stats.NO_CHANGE: 'no significant change',
+        stats.BETTER: '%s better' % kernel,
+        stats.WORSE: '%s better' % baseline,
+        stats.INSUFFICIENT: 'insufficient data',
+        stats.NO_VARIANCE: 'no test possible (zero variance)',
+    }[c_verdict]
+
+
+def verdict_sentence(comparisons):
+    """One clause per run of equal verdicts over N, in the study's style, for the comparisons of one
+    kernel at one (direction, streams), e.g. 'no significant change up to 4 VMs; plain better above'."""
+    cs = sorted(comparisons, key=lambda c: c.vms)
+    segs = []  # [phrase, first N, last N]
+    for c in cs:
+        ph = _phrase(c.verdict, c.baseline, c.kernel)
+        if segs and segs[-1][0] == ph:
+            segs[-1][2] = c.vms
+        else:
+            segs.append([ph, c.vms, c.vms])
+    if len(segs) == 1:
+        ph, lo, hi = segs[0]
+        return '%s at %s' % (ph, _vms(lo, hi))
+    parts = []
+    for i, (ph, lo, hi) in enumerate(segs):
+        if i == len(segs) - 1:
+            parts.append('%s above' % ph)
+        elif i == 0 and lo != hi:
+            parts.append('%s up to %s' % (ph, _vms(hi, hi)))
+        else:
+            parts.append('%s at %s' % (ph, _vms(lo, hi)))
+    return '; '.join(parts)
+
+
+def _by_case(comparisons):
+    """{(direction, streams): {kernel: [Comparison]}} in point order."""
+    out = {}
+    for c in comparisons:
+        out.setdefault((c.direction, c.streams), {}).setdefault(c.kernel, []).append(c)
+    return out
+
+
+def _streams(s):
+    return '%d stream%s' % (s, '' if s == 1 else 's')
+
+
+def sentences(comparisons):
+    """['dom0 → domU, 1 stream: no significant change at 1-8 VMs.', ...]"""
+    out = []
+    for (d, s), per_kernel in _by_case(comparisons).items():
+        clauses = []
+        for k, cs in per_kernel.items():
+            text = verdict_sentence(cs)
+            clauses.append(text if len(per_kernel) == 1 else '%s vs %s: %s' % (k, cs[0].baseline, text))
+        out.append('%s, %s: %s.' % (DIRECTION_WORDS[d], _streams(s), ' / '.join(clauses)))
+    return out
+
+
+VERDICT_CSV_HEADER = ['direction', 'streams', 'vms', 'baseline', 'baseline_mean_gbps',
+                      'baseline_sd_gbps', 'baseline_n', 'kernel', 'mean_gbps', 'sd_gbps', 'n',
+                      'diff_gbps', 'diff_pct', 'p_welch', 'verdict']
+
+
+def verdict_csv(comparisons):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\n')
+    w.writerow(VERDICT_CSV_HEADER)
+    for c in comparisons:
+        w.writerow([c.direction, c.streams, c.vms, c.baseline, _f(c.a.mean, '%.6g'),
+                    _f(c.a.sd, '%.6g'), c.a.n, c.kernel, _f(c.b.mean, '%.6g'), _f(c.b.sd, '%.6g'),
+                    c.b.n, _f(c.diff, '%.6g'), _f(c.diff_pct, '%.6g'), _f(c.p, '%.6g'), c.verdict])
+    return buf.getvalue()
+
+
+def verdict_markdown(comparisons):
+    """One table per compared kernel."""
+    out = []
+    kernels = []
+    for c in comparisons:
+        if c.kernel not in kernels:
+            kernels.append(c.kernel)
+    for k in kernels:
+        cs = [c for c in comparisons if c.kernel == k]
+        base = cs[0].baseline
+        out.append('| direction | streams | VMs | %s Gbit/s | %s Gbit/s | %s \u2212 %s Gbit/s | %% | '
+                   'p (Welch) | verdict for %s |' % (base, k, k, base, k))
+        out.append('|---|---:|---:|---|---|---:|---:|---:|---|')
+        for c in cs:
+            out.append('| %s | %d | %d | %s | %s | %s | %s | %s | %s |' % (
+                c.direction, c.streams, c.vms, _msd(c.a), _msd(c.b), _f(c.diff, '%+.3f'),
+                _f(c.diff_pct, '%+.1f%%'), _f(c.p, '%.3g'), c.verdict))
+        out.append('')
+    return '\n'.join(out)
+
+
+def fairness_rows(rs):
+    """[(direction, streams, vms, kernel, Summary)] of Jain's index, point order then kernel order."""
+    fair = stats.summarise(rs.runs, stats.fairness)
+    order = rs.kernels
+    keys = sorted(fair, key=lambda k: (stats.DIRECTION_ORDER.index(k[0]), k[1], k[2],
+                                       order.index(k[3])))
+    return [k + (fair[k],) for k in keys]
+
+
+def fairness_csv(rs):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\n')
+    w.writerow(['direction', 'streams', 'vms', 'kernel', 'jain_mean', 'jain_sd', 'n'])
+    for d, s, n, k, summ in fairness_rows(rs):
+        w.writerow([d, s, n, k, _f(summ.mean, '%.6g'), _f(summ.sd, '%.6g'), summ.n])
+    return buf.getvalue()
+
+
+def fairness_markdown(rs):
+    rows = fairness_rows(rs)
+    if not rows:
+        return 'No run with 2 or more VMs: fairness is not defined.\n'
+    kernels = rs.kernels
+    table = {}
+    for d, s, n, k, summ in rows:
+        table.setdefault((d, s, n), {})[k] = summ
+    out = ['| direction | streams | VMs | %s |' % ' | '.join('%s Jain' % k for k in kernels),
+           '|---|---:|---:|%s' % ('---|' * len(kernels))]
+    empty = stats.Summary([])
+    for (d, s, n), per in table.items():
+        out.append('| %s | %d | %d | %s |' % (d, s, n, ' | '.join(
+            _msd(per.get(k, empty)) for k in kernels)))
+    return '\n'.join(out) + '\n'
+
+
+def points_csv(rs):
+    """Every kernel's mean/SD/n per point for total, per-VM mean and CPU: the numbers behind the plots."""
+    tot = stats.summarise(rs.runs, stats.total)
+    pvm = stats.summarise(rs.runs, stats.per_vm)
+    cpu = stats.summarise(rs.runs, stats.cpu)
+    order = rs.kernels
+    keys = sorted(tot, key=lambda k: (stats.DIRECTION_ORDER.index(k[0]), k[1], k[2],
+                                      order.index(k[3])))
+    empty = stats.Summary([])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\n')
+    w.writerow(['direction', 'streams', 'vms', 'kernel', 'total_mean_gbps', 'total_sd_gbps',
+                'per_vm_mean_gbps', 'per_vm_sd_gbps', 'cpu_mean_pct', 'cpu_sd_pct', 'n', 'cpu_n'])
+    for key in keys:
+        t, p, c = tot[key], pvm[key], cpu.get(key, empty)
+        w.writerow(list(key) + [_f(t.mean, '%.6g'), _f(t.sd, '%.6g'), _f(p.mean, '%.6g'),
+                                _f(p.sd, '%.6g'), _f(c.mean, '%.6g'), _f(c.sd, '%.6g'), t.n, c.n])
+    return buf.getvalue()
+
+
+def _md(v):
+    return str(v).replace('|', '\\|')
+
+
+def run_counts(rs):
+    """{kernel: (ok, failed records, failed identities later re-run ok)}."""
+    ok_ids = {r.identity for r in rs.ok_runs}
+    out = {}
+    for k in rs.kernels:
+        runs = [r for r in rs.runs if r.kernel == k]
+        failed = [r for r in runs if not r.ok]
+        out[k] = (len(runs) - len(failed), len(failed),
+                  sum(1 for r in failed if r.identity in ok_ids))
+    return out
+
+
+MAX_FAILED_LISTED = 50
+
+
+def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
+    L = ['# %s: vifbench results' % prefix, '']
+    L.append('Source%s: %s.' % ('s' if len(rs.paths) > 1 else '',
+                                ', '.join('`%s`' % p for p in rs.paths)))
+    L.append('Kernels, in order of first appearance (the first is the baseline): %s.'
+             % ', '.join('`%s`' % k for k in rs.kernels))
+    L.append('')
+
+    L += ['## Sessions (host and kernel metadata)', '',
+          '| kernel | kernel release | dom0 arch | dom0 VCPUs | backend | host | Xen | harness | '
+          'started | file: record |',
+          '|---|---|---|---:|---|---|---|---|---|---|']
+    for m in rs.metas:
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s: %s |' % tuple(
+            _md(x) for x in (m['kernel'], m['kernel_release'], m['dom0_arch'], m['dom0_vcpus'],
+                             m['backend'], m['host'], m['xen_version'] or '\u2013',
+                             m['harness_version'], m['started'], m.path, m.index)))
+    L.append('')
+    if rs.plan is not None:
+        L.append('Plan `%s`:' % _md(rs.metas[0]['plan_file']))
+        L.append('')
+        for key in sorted(rs.plan):
+            L.append('- `%s`: `%r`' % (key, rs.plan[key]))
+        L.append('')
+    L.append('CPU is dom0 CPU use as % of one dom0 VCPU (100 % = one VCPU busy).')
+    L.append('')
+
+    L += ['## Runs', '', '| kernel | ok runs | failed records | of which later re-run ok |',
+          '|---|---:|---:|---:|']
+    for k, (ok, failed, rerun) in run_counts(rs).items():
+        L.append('| %s | %d | %d | %d |' % (_md(k), ok, failed, rerun))
+    L.append('')
+    L.append('Failed runs are left out of every mean, SD, test and plot.')
+    failed = rs.failed_runs
+    if failed:
+        L.append('')
+        for r in failed[:MAX_FAILED_LISTED]:
+            L.append('- %s, %s, %d VMs, %s, repeat %d: %s (%s)' % (
+                r.kernel, r.direction, r.vms, _streams(r.streams), r.repeat,
+                _md(r.reason) or 'no reason given', r.where))
+        if len(failed) > MAX_FAILED_LISTED:
+            L.append('- ... and %d more' % (len(failed) - MAX_FAILED_LISTED))
+    split = {}
+    for r in rs.ok_runs:
+        for v in r.split_evtchn:
+            split[v] = split.get(v, 0) + 1
+    L.append('')
+    L.append('Split event channels over all guests of ok runs: %d negotiated, %d not, %d not '
+             'applicable/unknown.' % (split.get(True, 0), split.get(False, 0), split.get(None, 0)))
+    L.append('')
+
+    L += ['## Verdicts', '']
+    if comparisons:
+        L.append("Total throughput of each kernel against the baseline `%s`, per point: Welch's "
+                 "t-test (unequal variances) over the repeats, significance level alpha = %g. "
+                 "`better`/`worse` is said of the compared kernel; fewer than 2 ok repeats on "
+                 "either side: `insufficient data`." % (rs.kernels[0], stats.ALPHA))
+        L.append('')
+        for s in sentences(comparisons):
+            L.append('- ' + s)
+        L.append('')
+    else:
+        L.append('Only one kernel (`%s`): nothing to compare.' % rs.kernels[0])
+        L.append('')
+
+    L += ['## Plots', '',
+          'Throughput in Gbit/s (left axis; total and mean per VM, \u00b11 SD over repeats) and '
+          'dom0 CPU (right axis, dotted green, a marker per kernel) against the number of VMs.', '']
+    for f in plot_files:
+        L.append('![%s](%s)' % (f, f))
+        L.append('')
+
+    if comparisons:
+        L += ['## Significance tables', '', '(Also in `verdicts.csv`; every kernel\'s means, '
+              'per-VM means and CPU in `points.csv`.)', '', verdict_markdown(comparisons)]
+
+    L += ['## Fairness', '',
+          "Jain's index over the per-guest throughputs of each ok run with 2 or more VMs "
+          "((sum x)\u00b2 / (n \u00b7 sum x\u00b2): 1 = equal shares, 1/n = one guest takes all), "
+          "mean \u00b11 SD over repeats (also in `fairness.csv`).", '']
+    for f in fairness_files:
+        L.append('![%s](%s)' % (f, f))
+        L.append('')
+    L.append(fairness_markdown(rs))
+    return '\n'.join(L)

@@ -1,0 +1,30 @@
+# Analysis (analysis/): plots, significance and fairness verdicts, REPORT.md from results files.
+#
+#   make plots RESULTS=results/x/results.pylist [OUT=dir] [PREFIX=V3]
+#       RESULTS may name several files of the same plan (quote them). OUT defaults to
+#       'analysis' beside the first results file; it is replaced as a whole, atomically.
+#   make check-analysis                 unit tests (synthetic result sets, known answers)
+#   make check-analysis-results RESULTS=...   the same checks on a real results file
+
+ANALYSIS_PY := $(wildcard analysis/*.py analysis/tests/*.py)
+
+.PHONY: plots analyse check-analysis check-analysis-results clean-analysis
+
+plots analyse:
+	@test -n "$(RESULTS)" || { echo "usage: make plots RESULTS=path/results.pylist [OUT=dir] [PREFIX=V3]" >&2; exit 2; }
+	$(PYTHON) -m analysis $(if $(OUT),--out '$(OUT)') $(if $(PREFIX),--prefix '$(PREFIX)') $(RESULTS)
+
+check-analysis:
+	$(PYTHON) -m unittest discover -s analysis/tests -t . -v
+
+# Analyses a real results file (e.g. from the harness's netns test) and checks the output against
+# values computed independently from the raw records.
+check-analysis-results:
+	@test -n "$(RESULTS)" || { echo "usage: make check-analysis-results RESULTS=path/results.pylist" >&2; exit 2; }
+	VIFBENCH_RESULTS='$(RESULTS)' $(PYTHON) -m unittest analysis.tests.test_real -v
+
+clean-analysis:
+	find analysis -name __pycache__ -type d -prune -exec rm -rf {} +
+
+CHECKS += check-analysis
+CLEAN += clean-analysis
