@@ -1,0 +1,95 @@
+/*
+ * Host backends: what the runner needs from a host, as one ops table
+ * (like fio's I/O engines).  The runner owns the plan order, iperf
+ * clients, CPU arithmetic and the results file; a backend only makes
+ * guests exist, tells how busy dom0 is, and says which kernel runs.
+ *
+ * Calling order in a session:
+ *   validate -> open -> host_info, running_kernel -> prepare ->
+ *   { start_guests -> (runs; cpu_busy_seconds around each) -> stop_guests }*
+ *   -> [next_kernel] -> close
+ * close is also called on an interrupt (SIGINT/SIGTERM) and must remove
+ * everything the backend made.  After a SIGKILL nothing runs: open must
+ * find and remove what an earlier session left behind.
+ *
+ * Every external command goes through runcmd.h (timeout, own process
+ * group, killed by group).  Errors: return -1 and fill e->msg with one
+ * line naming what failed.
+ */
+#ifndef VIFBENCH_BACKEND_H
+#define VIFBENCH_BACKEND_H
+
+#include <stdbool.h>
+
+#include "options.h"
+#include "util.h"
+
+/* One started guest, as the runner sees it. */
+struct guest {
+	char name[64];    /* 'vb-1', 'Split-1': recorded in 'guests' */
+	char addr[64];    /* IPv4 address its iperf server listens on */
+	int split_evtchn; /* 1/0 negotiated or not, -1 unknown/not applicable */
+};
+
+struct host_info {
+	char kernel_release[128];  /* uname -r of dom0 */
+	char dom0_arch[64];        /* uname -m of dom0 */
+	int dom0_vcpus;            /* cpu_pct is % of one of these */
+	char host[256];            /* hostname + description */
+	char xen_version[64];      /* "" without Xen (recorded as None) */
+};
+
+struct backend;
+
+struct backend_ops {
+	const char *name;            /* the plan's `backend` value */
+	/* Rough seconds to start + stop N guests, for the ETA. */
+	double (*start_estimate_s)(unsigned n);
+
+	/* Check plan and environment (tools, privileges, template exists,
+	 * vms within what the backend can address) before anything starts.
+	 * Must not change the host.  Failure = bad input (exit 2). */
+	int (*validate)(struct backend *b, struct err *e);
+	/* Take the host: remove leftovers of earlier sessions, set up shared
+	 * pieces (bridge).  Failure = bad input/environment (exit 2). */
+	int (*open)(struct backend *b, struct err *e);
+	int (*host_info)(struct backend *b, struct host_info *hi, struct err *e);
+	/* Label of the kernel dom0 runs now, or NULL if the backend cannot
+	 * tell (the runner then uses the plan's `kernel`). */
+	const char *(*running_kernel)(struct backend *b);
+	/* Make guests 1..max_vms startable (xen: clone the template into
+	 * <clone_prefix>1..N; netns: nothing). */
+	int (*prepare)(struct backend *b, unsigned max_vms, struct err *e);
+	/* Start guests 1..n in parallel, each bounded by the plan's
+	 * guest_start_timeout; return only when every guest's iperf server
+	 * answers on the plan's port (g[0..n-1] filled).  On failure, stop
+	 * whatever did start before returning -1. */
+	int (*start_guests)(struct backend *b, unsigned n, struct guest *g, struct err *e);
+	/* Stop guests 1..n (bounded; force if needed).  Must not fail
+	 * silently: -1 leaves the host unusable for the next start. */
+	int (*stop_guests)(struct backend *b, unsigned n, struct guest *g, struct err *e);
+	/* Cumulative busy CPU-seconds of dom0 over all its VCPUs, from a
+	 * counter that only grows (netns: /proc/stat; xen: Xen's accounting
+	 * of dom0's VCPU time).  The runner takes deltas. */
+	int (*cpu_busy_seconds)(struct backend *b, double *secs, struct err *e);
+	/* Arrange for dom0 to run kernel `label` next (grub-reboot, kexec,
+	 * or telling the outer driver); NULL when the backend cannot switch
+	 * kernels.  The runner exits with EXIT_KERNELS_LEFT after it. */
+	int (*next_kernel)(struct backend *b, const char *label, struct err *e);
+	/* Remove everything this session created; safe to call twice. */
+	void (*close)(struct backend *b);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	const struct plan *plan;
+	void *priv;                  /* the backend's own state */
+};
+
+extern const struct backend_ops netns_backend_ops;
+extern const struct backend_ops xen_backend_ops;
+
+/* The ops table named by the plan's backend, or NULL. */
+const struct backend_ops *backend_find(const char *name);
+
+#endif

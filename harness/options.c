@@ -1,0 +1,506 @@
+#define _GNU_SOURCE
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pylit.h"
+
+const struct optdef optdefs[K_NKEYS] = {
+	[K_KERNELS] = { "kernels", OT_NAMES, "default", NULL, 0, 0,
+		"labels of the dom0 kernels to compare, in order" },
+	[K_KERNEL] = { "kernel", OT_NAME, NULL, NULL, 0, 0,
+		"label of the kernel running now, when the backend cannot tell "
+		"(netns); default: the only one of kernels" },
+	[K_BACKEND] = { "backend", OT_CHOICE, "netns", "netns xen", 0, 0,
+		"host backend: netns (Linux namespaces) or xen" },
+	[K_VMS] = { "vms", OT_INTS, "1-8", NULL, 1, 200,
+		"numbers of guests N, ranges or lists" },
+	[K_STREAMS] = { "streams", OT_INTS, "1-4", NULL, 1, 64,
+		"TCP streams per guest (iperf -P)" },
+	[K_MAX_VMS_FOR_STREAMS] = { "max_vms_for_streams", OT_LIMITS, "", NULL, 1, 200,
+		"STREAMS:MAXN pairs; run that stream count only for N <= MAXN" },
+	[K_REPEATS] = { "repeats", OT_INT, "3", NULL, 1, 1000,
+		"repeats; guests are restarted for each" },
+	[K_DURATION] = { "duration", OT_INT, "120", NULL, 1, 86400,
+		"iperf time per run, seconds" },
+	[K_DIRECTIONS] = { "directions", OT_CHOICES, "dom0-to-domU domU-to-dom0",
+		"dom0-to-domU domU-to-dom0", 0, 0,
+		"traffic directions, in order (domU-to-dom0 uses iperf -R)" },
+	[K_TEMPLATE] = { "template", OT_NAME, "Split", NULL, 0, 0,
+		"guest template (xen); netns has none" },
+	[K_CLONE_PREFIX] = { "clone_prefix", OT_NAME, "Split-", NULL, 0, 0,
+		"guest i is <clone_prefix><i> (xen); netns uses vb-<i>" },
+	[K_RESULTS] = { "results", OT_STR, "results.pylist", NULL, 0, 0,
+		"results file (Python list); the log goes beside it" },
+	[K_PORT] = { "port", OT_INT, "5001", NULL, 1, 65535,
+		"iperf server TCP port in the guests" },
+	[K_GUEST_START_TIMEOUT] = { "guest_start_timeout", OT_INT, "120", NULL, 1, 3600,
+		"seconds for N guests to start and answer on the iperf port" },
+	[K_IPERF_MARGIN] = { "iperf_margin", OT_INT, "20", NULL, 1, 3600,
+		"seconds an iperf client may take beyond duration before it is killed" },
+};
+
+static void normalise_key(const char *in, char *out, size_t len)
+{
+	size_t k;
+
+	for (k = 0; in[k] && k + 1 < len; k++)
+		out[k] = in[k] == '-' ? '_' : in[k];
+	out[k] = '\0';
+}
+
+int opt_lookup(const char *key)
+{
+	char norm[64];
+
+	normalise_key(key, norm, sizeof(norm));
+	for (int k = 0; k < K_NKEYS; k++)
+		if (!strcmp(optdefs[k].key, norm))
+			return k;
+	return -1;
+}
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static void optval_clear_norm(struct optval *v)
+{
+	free(v->str);
+	for (size_t k = 0; k < v->nwords; k++)
+		free(v->words[k]);
+	free(v->words);
+	free(v->ints);
+	v->str = NULL;
+	v->words = NULL;
+	v->ints = NULL;
+	v->nwords = v->nints = 0;
+}
+
+void plan_free(struct plan *p)
+{
+	for (int k = 0; k < K_NKEYS; k++) {
+		optval_clear_norm(&p->v[k]);
+		free(p->v[k].raw);
+	}
+	free(p->file);
+	memset(p, 0, sizeof(*p));
+}
+
+static void set_raw(struct optval *v, const char *value, const char *where)
+{
+	free(v->raw);
+	v->raw = xstrdup(value);
+	v->set = true;
+	snprintf(v->where, sizeof(v->where), "%s", where);
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static char *known_keys(void)
+{
+	static char list[512];
+	size_t off = 0;
+
+	for (int k = 0; k < K_NKEYS; k++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+					k ? " " : "", optdefs[k].key);
+	return list;
+}
+
+int plan_read_file(struct plan *p, const char *path, struct err *e)
+{
+	struct buf text = { 0 };
+	bool seen[K_NKEYS] = { false };
+	char where[256];
+	int lineno = 0;
+
+	free(p->file);
+	p->file = xstrdup(path);
+	if (read_file(path, &text) < 0)
+		return err_set(e, "%s: cannot read plan: %s", path, strerror(errno));
+	if (memchr(text.p, '\0', text.len)) {
+		buf_free(&text);
+		return err_set(e, "%s: not a text file (NUL byte)", path);
+	}
+	for (char *line = text.p, *next; line && *line; line = next) {
+		char *hash, *eq, *key, *val;
+		int k;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		/* '#' starts a comment at line start or after a blank. */
+		for (hash = line; (hash = strchr(hash, '#')); hash++) {
+			if (hash == line || isspace((unsigned char)hash[-1])) {
+				*hash = '\0';
+				break;
+			}
+		}
+		line = trim(line);
+		if (!*line)
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		eq = strchr(line, '=');
+		if (!eq) {
+			buf_free(&text);
+			return err_set(e, "%s: expected 'key = value', got '%s'", where, line);
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		k = opt_lookup(key);
+		if (k < 0) {
+			err_set(e, "%s: unknown key '%s' (known: %s)", where, key, known_keys());
+			buf_free(&text);
+			return -1;
+		}
+		if (seen[k]) {
+			err_set(e, "%s: key '%s' given twice (first at %s)", where,
+				optdefs[k].key, p->v[k].where);
+			buf_free(&text);
+			return -1;
+		}
+		seen[k] = true;
+		set_raw(&p->v[k], val, where);
+	}
+	buf_free(&text);
+	return 0;
+}
+
+int plan_set_cli(struct plan *p, const char *key, const char *value, struct err *e)
+{
+	char where[128];
+	int k = opt_lookup(key);
+
+	if (k < 0)
+		return err_set(e, "command line: unknown option '--%s' (known: %s)", key,
+			       known_keys());
+	snprintf(where, sizeof(where), "command line (--%s)", optdefs[k].key);
+	set_raw(&p->v[k], value, where);
+	return 0;
+}
+
+static bool is_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._+-", *s))
+			return false;
+	return true;
+}
+
+static bool in_choices(const char *word, const char *choices)
+{
+	size_t l = strlen(word);
+
+	for (const char *c = choices; *c;) {
+		size_t cl = strcspn(c, " ");
+
+		if (cl == l && !strncmp(c, word, l))
+			return true;
+		c += cl;
+		while (*c == ' ')
+			c++;
+	}
+	return false;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Split on blanks and commas into a fresh word array. */
+static char **split_words(const char *raw, size_t *n)
+{
+	char *copy = xstrdup(raw), *save = NULL, **w = NULL;
+
+	*n = 0;
+	for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
+		w = xrealloc(w, (*n + 1) * sizeof(*w));
+		w[(*n)++] = xstrdup(t);
+	}
+	free(copy);
+	return w;
+}
+
+static void free_words(char **w, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(w[k]);
+	free(w);
+}
+
+static int normalise(struct optval *v, const struct optdef *d, struct err *e)
+{
+	const char *where = v->where, *key = d->key;
+	size_t n = 0;
+	char **w;
+
+	optval_clear_norm(v);
+	switch (d->type) {
+	case OT_STR:
+		if (!*v->raw)
+			return err_set(e, "%s: %s: empty value", where, key);
+		v->str = xstrdup(v->raw);
+		return 0;
+	case OT_NAME:
+		if (!is_name(v->raw))
+			return err_set(e, "%s: %s: '%s' is not a name (letters, digits, . _ + -)",
+				       where, key, v->raw);
+		v->str = xstrdup(v->raw);
+		return 0;
+	case OT_CHOICE:
+		if (!in_choices(v->raw, d->choices))
+			return err_set(e, "%s: %s: '%s' is not one of: %s", where, key,
+				       v->raw, d->choices);
+		v->str = xstrdup(v->raw);
+		return 0;
+	case OT_INT:
+		if (parse_long(v->raw, d->min, d->max, &v->num) < 0)
+			return err_set(e, "%s: %s: '%s' is not a whole number in %ld..%ld",
+				       where, key, v->raw, d->min, d->max);
+		return 0;
+	case OT_NAMES:
+	case OT_CHOICES:
+		w = split_words(v->raw, &n);
+		if (n == 0) {
+			free_words(w, n);
+			return err_set(e, "%s: %s: empty list", where, key);
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (d->type == OT_NAMES && !is_name(w[k])) {
+				err_set(e, "%s: %s: '%s' is not a name (letters, digits, . _ + -)",
+					where, key, w[k]);
+				free_words(w, n);
+				return -1;
+			}
+			if (d->type == OT_CHOICES && !in_choices(w[k], d->choices)) {
+				err_set(e, "%s: %s: '%s' is not one of: %s", where, key, w[k],
+					d->choices);
+				free_words(w, n);
+				return -1;
+			}
+			for (size_t j = 0; j < k; j++) {
+				if (!strcmp(w[j], w[k])) {
+					err_set(e, "%s: %s: '%s' listed twice", where, key, w[k]);
+					free_words(w, n);
+					return -1;
+				}
+			}
+		}
+		v->words = w;
+		v->nwords = n;
+		return 0;
+	case OT_INTS:
+		w = split_words(v->raw, &n);
+		if (n == 0) {
+			free_words(w, n);
+			return err_set(e, "%s: %s: empty list", where, key);
+		}
+		for (size_t k = 0; k < n; k++) {
+			char *dash = strchr(w[k], '-');
+			long lo, hi;
+
+			if (dash)
+				*dash = '\0';
+			if (parse_long(w[k], d->min, d->max, &lo) < 0 ||
+			    (dash && parse_long(dash + 1, d->min, d->max, &hi) < 0)) {
+				if (dash)
+					*dash = '-';
+				err_set(e, "%s: %s: bad range '%s' (want numbers in %ld..%ld, "
+					"e.g. '1-8' or '1 2 4')", where, key, w[k], d->min, d->max);
+				free_words(w, n);
+				return -1;
+			}
+			if (!dash)
+				hi = lo;
+			if (hi < lo) {
+				err_set(e, "%s: %s: bad range '%ld-%ld' (start > end)", where, key,
+					lo, hi);
+				free_words(w, n);
+				return -1;
+			}
+			for (long x = lo; x <= hi; x++) {
+				for (size_t j = 0; j < v->nints; j++) {
+					if (v->ints[j] == x) {
+						err_set(e, "%s: %s: %ld listed twice", where, key, x);
+						free_words(w, n);
+						return -1;
+					}
+				}
+				v->ints = xrealloc(v->ints, (v->nints + 1) * sizeof(long));
+				v->ints[v->nints++] = x;
+			}
+		}
+		free_words(w, n);
+		return 0;
+	case OT_LIMITS:
+		w = split_words(v->raw, &n);
+		for (size_t k = 0; k < n; k++) {
+			char *colon = strchr(w[k], ':');
+			long a, b;
+
+			if (colon)
+				*colon = '\0';
+			if (!colon || parse_long(w[k], 1, LONG_MAX, &a) < 0 ||
+			    parse_long(colon + 1, d->min, d->max, &b) < 0) {
+				if (colon)
+					*colon = ':';
+				err_set(e, "%s: %s: bad pair '%s' (want STREAMS:MAXVMS, e.g. '3:4')",
+					where, key, w[k]);
+				free_words(w, n);
+				return -1;
+			}
+			for (size_t j = 0; j < v->nints; j += 2) {
+				if (v->ints[j] == a) {
+					err_set(e, "%s: %s: stream count %ld given twice", where, key, a);
+					free_words(w, n);
+					return -1;
+				}
+			}
+			v->ints = xrealloc(v->ints, (v->nints + 2) * sizeof(long));
+			v->ints[v->nints++] = a;
+			v->ints[v->nints++] = b;
+		}
+		free_words(w, n);
+		return 0;
+	}
+	return err_set(e, "%s: %s: internal error: unknown type", where, key);
+}
+
+int plan_finish(struct plan *p, struct err *e)
+{
+	for (int k = 0; k < K_NKEYS; k++) {
+		struct optval *v = &p->v[k];
+
+		if (!v->set && optdefs[k].def)
+			set_raw(v, optdefs[k].def, "default");
+		if (v->set && normalise(v, &optdefs[k], e) < 0)
+			return -1;
+	}
+	/* Cross-checks. */
+	struct optval *lim = &p->v[K_MAX_VMS_FOR_STREAMS], *st = &p->v[K_STREAMS];
+
+	for (size_t j = 0; j < lim->nints; j += 2) {
+		bool found = false;
+
+		for (size_t s = 0; s < st->nints; s++)
+			found |= st->ints[s] == lim->ints[j];
+		if (!found)
+			return err_set(e, "%s: max_vms_for_streams: stream count %ld is not in "
+				       "streams (%s)", lim->where, lim->ints[j], st->raw);
+	}
+	struct optval *kern = &p->v[K_KERNEL], *kernels = &p->v[K_KERNELS];
+
+	if (kern->set) {
+		bool found = false;
+
+		for (size_t j = 0; j < kernels->nwords; j++)
+			found |= !strcmp(kernels->words[j], kern->str);
+		if (!found)
+			return err_set(e, "%s: kernel: '%s' is not one of kernels (%s)",
+				       kern->where, kern->str, kernels->raw);
+	}
+	return 0;
+}
+
+long plan_max_vms(const struct plan *p, long streams)
+{
+	const struct optval *lim = &p->v[K_MAX_VMS_FOR_STREAMS];
+
+	for (size_t j = 0; j < lim->nints; j += 2)
+		if (lim->ints[j] == streams)
+			return lim->ints[j + 1];
+	return LONG_MAX;
+}
+
+void plan_to_pylit(const struct plan *p, struct buf *b)
+{
+	buf_adds(b, "{");
+	for (int k = 0; k < K_NKEYS; k++) {
+		const struct optval *v = &p->v[k];
+
+		if (k)
+			buf_adds(b, ", ");
+		pyl_str(b, optdefs[k].key);
+		buf_adds(b, ": ");
+		if (!v->set) {
+			pyl_none(b);
+			continue;
+		}
+		switch (optdefs[k].type) {
+		case OT_STR:
+		case OT_NAME:
+		case OT_CHOICE:
+			pyl_str(b, v->str);
+			break;
+		case OT_INT:
+			pyl_int(b, v->num);
+			break;
+		case OT_NAMES:
+		case OT_CHOICES:
+			buf_adds(b, "[");
+			for (size_t j = 0; j < v->nwords; j++) {
+				buf_adds(b, j ? ", " : "");
+				pyl_str(b, v->words[j]);
+			}
+			buf_adds(b, "]");
+			break;
+		case OT_INTS:
+			buf_adds(b, "[");
+			for (size_t j = 0; j < v->nints; j++)
+				buf_addf(b, "%s%ld", j ? ", " : "", v->ints[j]);
+			buf_adds(b, "]");
+			break;
+		case OT_LIMITS:
+			buf_adds(b, "{");
+			for (size_t j = 0; j < v->nints; j += 2)
+				buf_addf(b, "%s%ld: %ld", j ? ", " : "", v->ints[j], v->ints[j + 1]);
+			buf_adds(b, "}");
+			break;
+		}
+	}
+	buf_adds(b, "}");
+}
+
+void opt_print_help(void)
+{
+	for (int k = 0; k < K_NKEYS; k++) {
+		const struct optdef *d = &optdefs[k];
+
+		printf("  --%-20s %s", d->key, d->help);
+		if (d->def && *d->def)
+			printf(" [%s]", d->def);
+		printf("\n");
+	}
+}
