@@ -27,7 +27,6 @@ class OutputError(Exception):
 def render(rs, out_dir, prefix):
     """Write every output of result set rs into the existing, empty folder out_dir.
     Returns the list of file names written."""
-    written = []
     plot_files = []
     cases = sorted({(r.direction, r.streams) for r in rs.ok_runs},
                    key=lambda c: (stats.DIRECTION_ORDER.index(c[0]), c[1]))

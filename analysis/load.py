@@ -222,8 +222,14 @@ def parse_file(path, text):
     return metas, runs
 
 
+# Plan keys that describe a session or where it ran, not the experiment: they may differ between
+# sessions of one plan (e.g. the harness's 'kernel' names the kernel running now on netns, and
+# 'results' differs when two files are combined). Every other key, known or not, must be equal.
+SESSION_PLAN_KEYS = frozenset(('kernel', 'results', 'port', 'guest_start_timeout', 'iperf_margin'))
+
+
 def _plan_diff(a, b):
-    keys = sorted(set(a) | set(b))
+    keys = sorted((set(a) | set(b)) - SESSION_PLAN_KEYS)
     return [k for k in keys if a.get(k, '<absent>') != b.get(k, '<absent>')]
 
 

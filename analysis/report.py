@@ -2,21 +2,21 @@
 import csv
 import io
 
-from . import plots, stats
+from . import load, stats
 
 DIRECTION_WORDS = {'dom0-to-domU': 'dom0 \u2192 domU', 'domU-to-dom0': 'domU \u2192 dom0'}
 
 
 def _f(x, fmt='%.3f'):
-    return '' if x is None else fmt % x
+    # Rounding away float noise (1e-17, -0.000) that would only distract a reader.
+    return '' if x is None else fmt % (round(x, 12) + 0.0)
 
 
 def _msd(s):
     """'mean ± SD (n=..)' for a table cell."""
     if s.n == 0:
         return '\u2013'
-    sd = '\u00b1 %.3f' % s.sd if s.sd is not None else '\u00b1 ?'
-    return '%.3f %s (n=%d)' % (s.mean, sd, s.n)
+    return '%s \u00b1 %s (n=%d)' % (_f(s.mean), _f(s.sd) if s.sd is not None else '?', s.n)
 
 
 def _vms(lo, hi):
@@ -37,7 +37,8 @@ def _phrase(c_verdict, baseline, kernel):
 
 def verdict_sentence(comparisons):
     """One clause per run of equal verdicts over N, in the study's style, for the comparisons of one
-    kernel at one (direction, streams), e.g. 'no significant change up to 4 VMs; plain better above'."""
+    kernel at one (direction, streams),
+    e.g. 'no significant change up to 4 VMs; plain better above'."""
     cs = sorted(comparisons, key=lambda c: c.vms)
     segs = []  # [phrase, first N, last N]
     for c in cs:
@@ -79,7 +80,9 @@ def sentences(comparisons):
         clauses = []
         for k, cs in per_kernel.items():
             text = verdict_sentence(cs)
-            clauses.append(text if len(per_kernel) == 1 else '%s vs %s: %s' % (k, cs[0].baseline, text))
+            if len(per_kernel) > 1:
+                text = '%s vs %s: %s' % (k, cs[0].baseline, text)
+            clauses.append(text)
         out.append('%s, %s: %s.' % (DIRECTION_WORDS[d], _streams(s), ' / '.join(clauses)))
     return out
 
@@ -110,8 +113,8 @@ def verdict_markdown(comparisons):
     for k in kernels:
         cs = [c for c in comparisons if c.kernel == k]
         base = cs[0].baseline
-        out.append('| direction | streams | VMs | %s Gbit/s | %s Gbit/s | %s \u2212 %s Gbit/s | %% | '
-                   'p (Welch) | verdict for %s |' % (base, k, k, base, k))
+        out.append('| direction | streams | VMs | %s Gbit/s | %s Gbit/s | %s \u2212 %s Gbit/s '
+                   '| %% | p (Welch) | verdict for %s |' % (base, k, k, base, k))
         out.append('|---|---:|---:|---|---|---:|---:|---:|---|')
         for c in cs:
             out.append('| %s | %d | %d | %s | %s | %s | %s | %s | %s |' % (
@@ -122,7 +125,8 @@ def verdict_markdown(comparisons):
 
 
 def fairness_rows(rs):
-    """[(direction, streams, vms, kernel, Summary)] of Jain's index, point order then kernel order."""
+    """[(direction, streams, vms, kernel, Summary)] of Jain's index, in point order, then kernel
+    order."""
     fair = stats.summarise(rs.runs, stats.fairness)
     order = rs.kernels
     keys = sorted(fair, key=lambda k: (stats.DIRECTION_ORDER.index(k[0]), k[1], k[2],
@@ -157,7 +161,8 @@ def fairness_markdown(rs):
 
 
 def points_csv(rs):
-    """Every kernel's mean/SD/n per point for total, per-VM mean and CPU: the numbers behind the plots."""
+    """Every kernel's mean/SD/n per point for total, per-VM mean and CPU: the numbers behind
+    the plots."""
     tot = stats.summarise(rs.runs, stats.total)
     pvm = stats.summarise(rs.runs, stats.per_vm)
     cpu = stats.summarise(rs.runs, stats.cpu)
@@ -214,9 +219,10 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
                              m['harness_version'], m['started'], m.path, m.index)))
     L.append('')
     if rs.plan is not None:
-        L.append('Plan `%s`:' % _md(rs.metas[0]['plan_file']))
+        L.append('Plan `%s` (keys that describe the experiment; all sessions agree on them):'
+                 % _md(rs.metas[0]['plan_file']))
         L.append('')
-        for key in sorted(rs.plan):
+        for key in sorted(set(rs.plan) - load.SESSION_PLAN_KEYS):
             L.append('- `%s`: `%r`' % (key, rs.plan[key]))
         L.append('')
     L.append('CPU is dom0 CPU use as % of one dom0 VCPU (100 % = one VCPU busy).')

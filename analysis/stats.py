@@ -100,7 +100,8 @@ class Comparison:
 
 def compare(rs, value=total):
     """Compare every kernel after the first (the baseline) with the baseline, at every point where
-    either has ok runs. Returns a list of Comparison sorted by direction, streams, vms, kernel order."""
+    either has ok runs. Returns a list of Comparison sorted by direction, streams, vms, then
+    kernel order."""
     kernels = rs.kernels
     base = kernels[0]
     summ = summarise(rs.runs, value)

@@ -6,13 +6,16 @@
 #   make check-analysis                 unit tests (synthetic result sets, known answers)
 #   make check-analysis-results RESULTS=...   the same checks on a real results file
 
-ANALYSIS_PY := $(wildcard analysis/*.py analysis/tests/*.py)
-
 .PHONY: plots analyse check-analysis check-analysis-results clean-analysis
+
+# Only from the command line: PREFIX and OUT are common environment variables (an install prefix
+# would otherwise end up in the plot names).
+ANALYSIS_OUT := $(if $(filter command line,$(origin OUT)),$(OUT))
+ANALYSIS_PREFIX := $(if $(filter command line,$(origin PREFIX)),$(PREFIX),V3)
 
 plots analyse:
 	@test -n "$(RESULTS)" || { echo "usage: make plots RESULTS=path/results.pylist [OUT=dir] [PREFIX=V3]" >&2; exit 2; }
-	$(PYTHON) -m analysis $(if $(OUT),--out '$(OUT)') $(if $(PREFIX),--prefix '$(PREFIX)') $(RESULTS)
+	$(PYTHON) -m analysis $(if $(ANALYSIS_OUT),--out '$(ANALYSIS_OUT)') --prefix '$(ANALYSIS_PREFIX)' $(RESULTS)
 
 check-analysis:
 	$(PYTHON) -m unittest discover -s analysis/tests -t . -v

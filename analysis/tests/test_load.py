@@ -220,6 +220,25 @@ class BadFiles(TmpDir):
         b = self.write('b.pylist', other)
         self.assertError([a, b], b, 'record 0', 'mixed plans', 'repeats')
 
+    def test_session_keys_may_differ(self):
+        # netns: the plan's 'kernel' names the kernel of the session; 'results' the file.
+        a_recs = self.base()
+        a_recs[0]['plan'].update(kernel='plain', results='a.pylist', port=5001)
+        b_recs = self.base()
+        b_recs[0]['plan'].update(kernel='patched', results='b.pylist', port=5002)
+        for r in b_recs[1:]:
+            r['kernel'] = 'patched'
+        rs = load.load([self.write('a.pylist', a_recs), self.write('b.pylist', b_recs)])
+        self.assertEqual(rs.kernels, ['plain', 'patched'])
+
+    def test_unknown_plan_key_must_match(self):
+        recs = self.base()
+        m = synth.meta('plain')
+        m['plan']['guest_memory_mb'] = 256
+        recs.append(m)
+        self.assertError(self.write('r.pylist', recs), 'record 3', 'mixed plans',
+                         'guest_memory_mb')
+
     def test_mixed_plans_in_one_file(self):
         recs = self.base()
         m = synth.meta('plain')

@@ -1,9 +1,9 @@
 """The analysis on real results files, e.g. from the harness's netns integration test.
 
 Runs only when VIFBENCH_RESULTS names one or more results files (space-separated), as
-`make check-analysis-results RESULTS=...` does; otherwise the tests are skipped. Everything is checked
-against values computed here straight from the raw records with ast.literal_eval, not through the
-analysis's own loader.
+`make check-analysis-results RESULTS=...` does; otherwise the tests are skipped. Everything is
+checked against values computed here straight from the raw records with ast.literal_eval, not
+through the analysis's own loader.
 """
 import ast
 import math
