@@ -123,7 +123,10 @@ if [ $keep -lt ${#have[@]} ]; then
 	for ((i = keep; i < ${#have[@]}; i++)); do
 		mapfile -t -O ${#popped_files[@]} popped_files < <(q files "${have[$i]}")
 	done
-	if [ $keep -eq 0 ]; then q pop -a -q >/dev/null; else q pop -q "${have[$((keep - 1))]}" >/dev/null; fi
+	# -f: restore the saved originals even though the patch file has changed
+	# since it was applied (quilt would otherwise refuse to pop it).
+	if [ $keep -eq 0 ]; then to=(-a); else to=("${have[$((keep - 1))]}"); fi
+	q pop -f -q "${to[@]}" >/dev/null || die "quilt pop failed in $src (remove $src to start afresh)"
 	echo "kernel/build.sh: popped $((${#have[@]} - keep)) patches that changed or left the $flavour queue"
 fi
 : >"$applied_state.new"
@@ -170,7 +173,14 @@ fi
 # --- Build -----------------------------------------------------------------------
 echo "kernel/build.sh: make -j$jobs bzImage, log in $log"
 build_start=$(date +%s)
-if ! timeout "$timeout_s" make -C "$src" O="$obj" ARCH="$arch" -j"$jobs" bzImage >"$log" 2>&1; then
+# timeout makes itself a process group leader: stop that group if we are stopped.
+timeout "$timeout_s" make -C "$src" O="$obj" ARCH="$arch" -j"$jobs" bzImage >"$log" 2>&1 &
+make_pid=$!
+trap 'kill -TERM -- -$make_pid 2>/dev/null; exit 130' INT TERM
+status=0
+wait $make_pid || status=$?
+trap - INT TERM
+if [ $status -ne 0 ]; then
 	grep -E 'error|Error' "$log" | tail -20 >&2 || true
 	tail -5 "$log" >&2
 	die "kernel build failed (or exceeded ${timeout_s}s); full log: $log"
