@@ -34,8 +34,8 @@ $(TH_OUT)/guest-initrd.gz: $(TH_OUT)/dom0root/.done $(TH_OUT)/linux/vmlinuz $(TH
 		$(TH_SRC)/guest-init $(TH_SRC)/guest-poweroff
 	$(TH_TOOLS)/mk-guest-initrd $@ $(TH_OUT)/dom0root $(TH_OUT)/linux $(TH_SRC)
 
-# The Split template's xl.cfg: the kernel queue's configs/Split.cfg when it exists
-TH_SPLIT_CFG := $(firstword $(wildcard configs/Split.cfg) $(TH_SRC)/Split.cfg.in)
+# The Split template's xl.cfg (with @FIELD@ placeholders the harness fills in)
+TH_SPLIT_CFG := configs/Split.cfg
 
 $(TH_OUT)/dom0-initrd.cpio: $(TH_OUT)/dom0root/.done $(TH_OUT)/linux/vmlinuz $(TH_OUT)/guest-initrd.gz \
 		$(TH_SPLIT_CFG) $(TH_SRC)/dom0-init $(TH_TOOLS)/mk-dom0-initrd
