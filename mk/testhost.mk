@@ -8,12 +8,12 @@ TH_TOOLS := $(TH_SRC)/build
 # What the host is made of; `make testhost` builds all of it.
 TESTHOST := $(TH_OUT)/xen.elf $(TH_OUT)/linux/vmlinuz $(TH_OUT)/dom0-initrd.cpio
 
-.PHONY: testhost check-testhost clean-testhost FORCE
+.PHONY: testhost check-testhost clean-testhost testhost-recheck
 testhost: $(TESTHOST)
 	@echo "testhost: xen $$(cat $(TH_OUT)/xen.elf.version), dom0/guest kernel $$(cat $(TH_OUT)/linux/release); boot with testhost/qemu-boot"
 
 # apt's current linux-image-amd64 kernel; the file is rewritten only when it changes
-$(TH_OUT)/linux.want: FORCE
+$(TH_OUT)/linux.want: testhost-recheck
 	@mkdir -p $(@D)
 	@$(TH_TOOLS)/kernel-version > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
