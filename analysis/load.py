@@ -91,9 +91,15 @@ class Run:
         self.vms = rec['vms']
         self.streams = rec['streams']
         self.repeat = rec['repeat']
-        self.per_guest_gbps = [float(x) for x in rec['per_guest_gbps']]
-        self.total_gbps = float(rec['total_gbps'])
-        self.cpu_pct = None if rec['cpu_pct'] is None else float(rec['cpu_pct'])
+        # Measurements: as recorded; numbers are made floats only for ok runs (a failed run's
+        # may be partial or None, and are never used).
+        self.per_guest_gbps = rec['per_guest_gbps']
+        self.total_gbps = rec['total_gbps']
+        self.cpu_pct = rec['cpu_pct']
+        if rec['status'] == 'ok':
+            self.per_guest_gbps = [float(x) for x in self.per_guest_gbps]
+            self.total_gbps = float(self.total_gbps)
+            self.cpu_pct = None if self.cpu_pct is None else float(self.cpu_pct)
         self.split_evtchn = rec['split_evtchn']
         self.status = rec['status']
         self.reason = rec['reason']
@@ -164,8 +170,20 @@ def _check_fields(rec, fields, where):
             raise ResultsError('%s: field %r must be %s, got %r' % (where, name, desc, rec[name]))
 
 
+# A failed run keeps whatever was measured before it failed, possibly nothing (the harness writes
+# e.g. guests [None, None] when they never started). Readers never use it for means, so for failed
+# runs only these fields are type-checked; the others need only be present.
+FAILED_CHECKED = frozenset(('kernel', 'direction', 'vms', 'streams', 'repeat', 'status', 'reason'))
+
+
 def _check_run(rec, where):
-    _check_fields(rec, RUN_FIELDS, where)
+    if rec.get('status') == 'failed':
+        for name, _, _ in RUN_FIELDS:
+            if name not in rec:
+                raise ResultsError('%s: missing field %r' % (where, name))
+        _check_fields(rec, [f for f in RUN_FIELDS if f[0] in FAILED_CHECKED], where)
+    else:
+        _check_fields(rec, RUN_FIELDS, where)
     if rec['direction'] not in DIRECTIONS:
         raise ResultsError('%s: field %r must be one of %s, got %r'
                            % (where, 'direction', ', '.join(DIRECTIONS), rec['direction']))

@@ -55,6 +55,8 @@ def _errorbar(ax, pts, **kw):
     xs = [n for n, _ in pts]
     ys = [s.mean for _, s in pts]
     es = [_sd(s) for _, s in pts]
+    if all(math.isnan(e) for e in es):
+        es = None  # matplotlib cannot take error bars that are all NaN; there are none to draw
     # clip_on=False: the axis ends exactly at max N, and the last point should still show whole.
     return ax.errorbar(xs, ys, yerr=es, capsize=3, clip_on=False, **kw)
 

@@ -4,9 +4,10 @@
 #       RESULTS may name several files of the same plan (quote them). OUT defaults to
 #       'analysis' beside the first results file; it is replaced as a whole, atomically.
 #   make check-analysis                 unit tests (synthetic result sets, known answers)
-#   make check-analysis-results RESULTS=...   the same checks on a real results file
+#   make check-analysis-netns           the harness's smoke plan (netns, root), then the analysis
+#   make check-analysis-results RESULTS=...   the real-data checks on any results file
 
-.PHONY: plots analyse check-analysis check-analysis-results clean-analysis
+.PHONY: plots analyse check-analysis check-analysis-netns check-analysis-results clean-analysis
 
 # Only from the command line: PREFIX and OUT are common environment variables (an install prefix
 # would otherwise end up in the plot names).
@@ -20,6 +21,11 @@ plots analyse:
 check-analysis:
 	$(PYTHON) -m unittest discover -s analysis/tests -t . -v
 
+# The harness's smoke plan on the netns backend (two kernel labels, one session each), then the
+# analysis on what it measured. Needs root; builds the harness (mk/harness.mk).
+check-analysis-netns: harness/vifbench
+	VIFBENCH_BIN=$(CURDIR)/harness/vifbench $(PYTHON) -m unittest analysis.tests.netns_smoke -v
+
 # Analyses a real results file (e.g. from the harness's netns test) and checks the output against
 # values computed independently from the raw records.
 check-analysis-results:
@@ -29,5 +35,5 @@ check-analysis-results:
 clean-analysis:
 	find analysis -name __pycache__ -type d -prune -exec rm -rf {} +
 
-CHECKS += check-analysis
+CHECKS += check-analysis check-analysis-netns
 CLEAN += clean-analysis

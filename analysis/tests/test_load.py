@@ -189,6 +189,29 @@ class BadFiles(TmpDir):
         rs = load.load([self.write('r.pylist', recs)])
         self.assertEqual(len(rs.failed_runs), 1)
 
+    def test_failed_run_measurements_not_type_checked(self):
+        # As the harness writes it when guests never started.
+        recs = self.base()
+        recs[1].update(status='failed', reason='guests did not start', guests=[None, None],
+                       per_guest_gbps=[], total_gbps=0.0, cpu_pct=None, split_evtchn=[],
+                       elapsed=0.0)
+        rs = load.load([self.write('r.pylist', recs)])
+        self.assertEqual(len(rs.failed_runs), 1)
+
+    def test_failed_run_identity_still_checked(self):
+        for name, value in (('vms', None), ('direction', 'sideways'), ('reason', None)):
+            with self.subTest(field=name):
+                recs = self.base()
+                recs[1].update(status='failed', reason='x')
+                recs[1][name] = value
+                self.assertError(self.write('r.pylist', recs), 'record 1', "field '%s'" % name)
+
+    def test_failed_run_fields_must_be_present(self):
+        recs = self.base()
+        recs[1].update(status='failed', reason='x')
+        del recs[1]['guests']
+        self.assertError(self.write('r.pylist', recs), 'record 1', "missing field 'guests'")
+
     def test_total_not_sum(self):
         recs = self.base()
         recs[2]['total_gbps'] += 1.0

@@ -23,7 +23,7 @@ def bars(ax):
         ys = [float(y) for y in line.get_ydata()]
         # One vertical segment per point with an error bar; none where the SD is undefined.
         half = {}
-        for seg in cols[0].get_segments():
+        for seg in (cols[0].get_segments() if cols else []):
             if len(seg) == 0:
                 continue
             (x0, y0), (x1, y1) = seg
@@ -141,6 +141,17 @@ class ThroughputFigure(unittest.TestCase):
         fig, ax, _ = plots.throughput_figure(rs, 'dom0-to-domU', 1)
         self.assertTrue(mcolors.same_color(bars(ax)['B total'][3].get_color(), 'red'))
         self.assertTrue(mcolors.same_color(bars(ax)['A total'][3].get_color(), 'blue'))
+        plt.close(fig)
+
+    def test_single_repeat_everywhere(self):
+        # One ok repeat per point: means drawn, no error bars at all (SD undefined).
+        recs = [synth.meta('plain')] + [r for r in synth.kernel_runs('plain', 0, vms=[1, 2])
+                                        if r['repeat'] == 1]
+        fig, ax, ax2 = plots.throughput_figure(load_records(recs), 'dom0-to-domU', 1)
+        xs, ys, es, _ = bars(ax)['plain total']
+        self.assertEqual(xs, [1.0, 2.0])
+        self.assertAlmostEqual(ys[1], synth.plain_mean('dom0-to-domU', 1, 2) - synth.SD['plain'])
+        self.assertTrue(all(math.isnan(e) for e in es))
         plt.close(fig)
 
     def test_too_many_kernels(self):

@@ -34,17 +34,19 @@ def mean_sd(xs):
     return m, sd
 
 
-@unittest.skipUnless(PATHS, 'set VIFBENCH_RESULTS (make check-analysis-results RESULTS=...)')
-class RealResults(unittest.TestCase):
+class RealChecks:
+    """Checks for any real result set; subclasses set cls.paths before setUpClass."""
+    paths = []
+
     @classmethod
     def setUpClass(cls):
-        cls.rs = load.load(PATHS)
-        cls.raw = raw_ok_runs(PATHS)
+        cls.rs = load.load(cls.paths)
+        cls.raw = raw_ok_runs(cls.paths)
 
     def test_full_run(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, 'analysis')
-            files = cli.analyse(PATHS, out, 'V3')
+            files = cli.analyse(self.paths, out, 'V3')
             cases = {(r['direction'], r['streams']) for r in self.raw}
             for direction, s in cases:
                 self.assertIn(os.path.join(out, plots.plot_name('V3', direction, s)), files)
@@ -88,6 +90,11 @@ class RealResults(unittest.TestCase):
             self.assertGreaterEqual(j, 1.0 / len(xs) - 1e-12)
             self.assertLessEqual(j, 1.0 + 1e-12)
             self.assertTrue(any(abs(j - v) < 1e-12 for v in fair[key].values), key)
+
+
+@unittest.skipUnless(PATHS, 'set VIFBENCH_RESULTS (make check-analysis-results RESULTS=...)')
+class RealResults(RealChecks, unittest.TestCase):
+    paths = PATHS
 
 
 if __name__ == '__main__':
