@@ -3,13 +3,18 @@
 # on a fresh copy of KSRC's files; the patches pass the tree's checkpatch.pl;
 # both flavours build for both arches (kernel/build.sh); each result has
 # xen-netback built in, the configuration the fragments ask for and a manifest
-# naming exactly its flavour's patches; x86_64 vmlinux has 2MB-aligned segments.
+# naming exactly its flavour's patches; x86_64 vmlinux has 2MB-aligned segments;
+# each bzImage boots natively in QEMU up to the root mount (kernel/boot-smoke.sh).
 #
-#   kernel/check.sh KSRC
+#   kernel/check.sh [--queue-only] KSRC
+#
+# --queue-only stops after the apply and checkpatch steps (a minute, no builds).
 set -euo pipefail
 
 die() { echo "check-kernel: FAIL: $*" >&2; exit 1; }
-[ $# -eq 1 ] || die "usage: kernel/check.sh KSRC"
+queue_only=0
+if [ "${1:-}" = --queue-only ]; then queue_only=1; shift; fi
+[ $# -eq 1 ] || die "usage: kernel/check.sh [--queue-only] KSRC"
 ksrc=$(cd "$1" && pwd -P) || die "KSRC '$1' is not a directory"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -63,6 +68,10 @@ for name in "${all[@]}"; do
 	fi
 done
 [ $bad -eq 0 ] || die "checkpatch.pl reports problems (above)"
+if [ $queue_only -eq 1 ]; then
+	echo "check-kernel: queue checks passed (builds not run: --queue-only)"
+	exit 0
+fi
 
 # 3. Build both flavours for both arches, then look at what came out.
 for flavour in plain patched; do
@@ -85,6 +94,7 @@ for flavour in plain patched; do
 				die "$out/vmlinux has LOAD segments not aligned to 2MB"
 			fi
 		fi
+		"$repo/kernel/boot-smoke.sh" "$out/bzImage" "$build/boot-$flavour-$arch.log"
 		echo "check-kernel: $flavour $arch: ok ($(stat -c %s "$out/bzImage") byte bzImage)"
 	done
 done

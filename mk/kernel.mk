@@ -5,12 +5,13 @@
 #   make kernel-plain   KSRC=<tree> [ARCH=i386|x86_64]     base queue only
 #   make kernel-patched KSRC=<tree> [ARCH=i386|x86_64]     base + everything after the boundary
 #       -> out/kernel-<flavour>-<arch>/{bzImage,vmlinux,System.map,.config,manifest}
-#   make check-kernel   KSRC=<tree>    queue applies, checkpatch, all four kernels build
+#   make check-kernel   KSRC=<tree>    queue applies, checkpatch, all four kernels build and boot
+#   make check-kernel-queue KSRC=<tree>  only the apply + checkpatch part (no builds)
 #   make check-queue                   the queue is complete and well formed (no tree needed)
 #
 # KSRC is never modified: each flavour gets a work copy under build/kernel/.
 
-.PHONY: kernel-source kernel-plain kernel-patched check-kernel check-queue clean-kernel
+.PHONY: kernel-source kernel-plain kernel-patched check-kernel check-kernel-queue check-queue clean-kernel
 
 # ARCH only from the command line: an ARCH in the environment is often meant
 # for something else (cross builds, package tools).
@@ -32,6 +33,11 @@ ifeq ($(KSRC),)
 else
 	PYTHON=$(PYTHON) kernel/check.sh '$(KSRC)'
 endif
+
+# The apply and checkpatch parts of check-kernel only: a minute, no builds.
+check-kernel-queue:
+	@test -n "$(KSRC)" || { echo "make $@: set KSRC=<kernel tree>" >&2; exit 2; }
+	PYTHON=$(PYTHON) kernel/check.sh --queue-only '$(KSRC)'
 
 check-queue:
 	$(PYTHON) kernel/series.py check series patches
