@@ -85,7 +85,7 @@ RUN_FIELDS = (
 class Run:
     """One run record, with where it came from (for error messages and the report)."""
 
-    def __init__(self, rec, path, index, meta):
+    def __init__(self, rec, path, index, where, meta):
         self.kernel = rec['kernel']
         self.direction = rec['direction']
         self.vms = rec['vms']
@@ -106,6 +106,7 @@ class Run:
         self.start = rec['start']
         self.path = path
         self.index = index
+        self.where = where  # 'file: record i (line l)', i 0-based
         self.meta = meta
 
     @property
@@ -116,16 +117,13 @@ class Run:
     def identity(self):
         return (self.kernel, self.direction, self.vms, self.streams, self.repeat)
 
-    @property
-    def where(self):
-        return '%s: record %d' % (self.path, self.index)
-
 
 class Meta:
-    def __init__(self, rec, path, index):
+    def __init__(self, rec, path, index, where):
         self.fields = {name: rec[name] for name, _, _ in META_FIELDS}
         self.path = path
         self.index = index
+        self.where = where
 
     def __getitem__(self, key):
         return self.fields[key]
@@ -212,17 +210,19 @@ def _check_run(rec, where):
 def parse_file(path, text):
     """Parse one results file's text; return (metas, runs). Raises ResultsError."""
     try:
-        data = ast.literal_eval(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
+        tree = ast.parse(text, mode='eval')
+        data = ast.literal_eval(tree)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as e:
         line = getattr(e, 'lineno', None)
         at = ' (line %d)' % line if line else ''
         raise ResultsError('%s: not a Python literal%s: %s' % (path, at, e)) from None
     if not isinstance(data, list):
         raise ResultsError('%s: not a Python list of records (got a %s)'
                            % (path, type(data).__name__))
+    lines = [elt.lineno for elt in tree.body.elts]  # where each record starts, for messages
     metas, runs = [], []
     for i, rec in enumerate(data):
-        where = '%s: record %d' % (path, i)
+        where = '%s: record %d (line %d)' % (path, i, lines[i])
         if not isinstance(rec, dict):
             raise ResultsError('%s: not a dict (got a %s)' % (where, type(rec).__name__))
         if 'record' not in rec:
@@ -230,12 +230,12 @@ def parse_file(path, text):
         kind = rec['record']
         if kind == 'meta':
             _check_fields(rec, META_FIELDS, where)
-            metas.append(Meta(rec, path, i))
+            metas.append(Meta(rec, path, i, where))
         elif kind == 'run':
             _check_run(rec, where)
             if not metas:
                 raise ResultsError('%s: run record before any meta record' % where)
-            runs.append(Run(rec, path, i, metas[-1]))
+            runs.append(Run(rec, path, i, where, metas[-1]))
         # other kinds: ignored, as the format says
     return metas, runs
 
@@ -268,9 +268,8 @@ def load(paths):
     for m in metas[1:]:
         diff = _plan_diff(metas[0]['plan'], m['plan'])
         if diff:
-            raise ResultsError('%s: record %d: plan differs from %s: record %d (keys %s): '
-                               'mixed plans cannot be combined'
-                               % (m.path, m.index, metas[0].path, metas[0].index, ', '.join(diff)))
+            raise ResultsError('%s: plan differs from %s (keys %s): mixed plans cannot be '
+                               'combined' % (m.where, metas[0].where, ', '.join(diff)))
     seen = {}
     for r in runs:
         if not r.ok:

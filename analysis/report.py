@@ -206,6 +206,12 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
                                 ', '.join('`%s`' % p for p in rs.paths)))
     L.append('Kernels, in order of first appearance (the first is the baseline): %s.'
              % ', '.join('`%s`' % k for k in rs.kernels))
+    planned = rs.plan.get('kernels') if rs.plan else None
+    if isinstance(planned, list):
+        missing = [k for k in planned if k not in rs.kernels]
+        if missing:
+            L.append('Kernels in the plan without any run yet: %s.'
+                     % ', '.join('`%s`' % _md(k) for k in missing))
     L.append('')
 
     L += ['## Sessions (host and kernel metadata)', '',
@@ -217,6 +223,8 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
             _md(x) for x in (m['kernel'], m['kernel_release'], m['dom0_arch'], m['dom0_vcpus'],
                              m['backend'], m['host'], m['xen_version'] or '\u2013',
                              m['harness_version'], m['started'], m.path, m.index)))
+    L.append('')
+    L.append('(Records are numbered from 0.)')
     L.append('')
     if rs.plan is not None:
         L.append('Plan `%s` (keys that describe the experiment; all sessions agree on them):'

@@ -2,7 +2,7 @@
 backend for two kernel labels, one session each, into one results file; the analysis must combine
 the sessions and draw and judge what the harness measured.
 
-Not named test_*.py, so `make check-analysis` does not pick it up: `make check-analysis-netns` runs it
+Not named test_*.py, so `make check-analysis` does not pick it up: `make check-analysis-netns` runs
 after building harness/vifbench. Needs root. The harness runs inside its own network and mount
 namespaces (unshare, a private /run holding its netns mounts and its session lock), so its bridge
 and guest namespaces cannot collide with the harness's own tests running at the same time.

@@ -115,6 +115,11 @@ class Outputs(Base):
         self.assertEqual(self.read('verdicts.csv').splitlines(),
                          [','.join(report.VERDICT_CSV_HEADER)])
 
+    def test_planned_kernel_without_runs(self):
+        synth.write(self.results, [synth.meta('plain')] + synth.kernel_runs('plain', 0))
+        cli.analyse([self.results], self.out, 'V3')
+        self.assertIn('Kernels in the plan without any run yet: `patched`.', self.read('REPORT.md'))
+
     def test_two_files(self):
         a = os.path.join(self.dir, 'a.pylist')
         b = os.path.join(self.dir, 'b.pylist')
@@ -229,11 +234,12 @@ class CommandLine(Base):
     def test_bad_record_exit_2_one_line(self):
         recs = synth.standard()
         del recs[5]['vms']
-        synth.write(self.results, recs)
+        with open(self.results, 'w') as f:  # one record a line, as the harness writes
+            f.write('[' + ',\n '.join(repr(r) for r in recs) + ']\n')
         p = self.run_cli(self.results, '--out', self.out)
         self.assertEqual(p.returncode, 2)
         self.assertEqual(p.stderr.strip().count('\n'), 0, p.stderr)
-        self.assertIn("%s: record 5: missing field 'vms'" % self.results, p.stderr)
+        self.assertIn("%s: record 5 (line 6): missing field 'vms'" % self.results, p.stderr)
         self.assertFalse(os.path.exists(self.out))
 
     def test_make_plots(self):
