@@ -14,7 +14,7 @@ from . import stats  # noqa: E402
 # (total, per-VM mean) colours by kernel order, as in the study: plain red/orange, patched
 # blue/purple. Green is kept for CPU.
 COLOURS = [('red', 'orange'), ('blue', 'purple'), ('black', 'grey'), ('brown', 'tan'),
-           ('magenta', 'pink'), ('cyan', 'olive')]
+           ('magenta', 'pink'), ('darkgoldenrod', 'gold')]
 CPU_COLOUR = 'green'
 CPU_MARKERS = ['o', 's', '^', 'D', 'v', 'P']
 STREAM_STYLES = ['-', '--', '-.', ':']

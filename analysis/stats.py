@@ -3,12 +3,12 @@
 A "point" is (direction, streams, vms); each kernel has one sample per point: the values of its
 ok runs over the repeats. SD is the sample SD (ddof=1), undefined (None) for fewer than 2 values.
 """
-import math
 import statistics
 
 from scipy import stats as sps
 
 ALPHA = 0.05
+DIRECTION_ORDER = ('dom0-to-domU', 'domU-to-dom0')  # the order of plots and tables
 
 BETTER = 'better'
 WORSE = 'worse'
@@ -121,13 +121,3 @@ def _point_key(point):
     direction, streams, vms = point
     return (DIRECTION_ORDER.index(direction), streams, vms)
 
-
-DIRECTION_ORDER = ('dom0-to-domU', 'domU-to-dom0')
-
-
-def sorted_points(keys):
-    return sorted(keys, key=_point_key)
-
-
-def is_finite(x):
-    return x is not None and math.isfinite(x)
