@@ -65,6 +65,11 @@ struct backend_ops {
 	 * answers on the plan's port (g[0..n-1] filled).  On failure, stop
 	 * whatever did start before returning -1. */
 	int (*start_guests)(struct backend *b, unsigned n, struct guest *g, struct err *e);
+	/* Before each run: is every guest still serving iperf?  A backend
+	 * may restart a guest's crashed server here (and log it).  -1: e
+	 * names the guest; the runner records the run failed, unrun.
+	 * Optional (NULL: not checked). */
+	int (*check_guests)(struct backend *b, unsigned n, struct guest *g, struct err *e);
 	/* Stop guests 1..n (bounded; force if needed).  Must not fail
 	 * silently: -1 leaves the host unusable for the next start. */
 	int (*stop_guests)(struct backend *b, unsigned n, struct guest *g, struct err *e);

@@ -40,6 +40,7 @@ struct netns {
 	unsigned nstarted;               /* namespaces vb-1..n exist */
 	struct child server[MAX_GUESTS]; /* iperf -s per guest */
 	bool server_running[MAX_GUESTS];
+	char *server_log;                /* servers' output, beside the results */
 };
 
 static double netns_estimate(unsigned n)
@@ -128,6 +129,26 @@ static int remove_ns(const char *name, struct err *e)
 	return ip(e, "netns", "del", name, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
+/*
+ * Delete the root end of guest i's veth pair, if it exists.  Deleting one
+ * end removes both at once; leaving it to the namespace's teardown would
+ * be asynchronous, and the next start could find vbh-<i> still there.
+ */
+static int remove_veth(unsigned i, struct err *e)
+{
+	char host_if[32];
+	const char *show[] = { "ip", "link", "show", host_if, NULL };
+	struct err ignore;
+
+	snprintf(host_if, sizeof(host_if), "vbh-%u", i);
+	if (run_argv(show, IP_TIMEOUT, NULL, &ignore) < 0)
+		return 0;   /* not there */
+	if (ip(e, "link", "del", host_if, NULL, NULL, NULL, NULL, NULL, NULL) == 0)
+		return 0;
+	/* Gone meanwhile (its namespace's teardown took it): fine. */
+	return run_argv(show, IP_TIMEOUT, NULL, &ignore) < 0 ? 0 : -1;
+}
+
 static int remove_leftovers(struct err *e)
 {
 	const char *list_argv[] = { "ip", "netns", "list", NULL };
@@ -164,6 +185,27 @@ static int remove_leftovers(struct err *e)
 		free(names[k]);
 	}
 	free(names);
+	const char *links_argv[] = { "ip", "-o", "link", "show", NULL };
+
+	if (run_argv(links_argv, IP_TIMEOUT, &out, e) < 0)
+		return -1;
+	for (char *line = out.p, *next; line && *line; line = next) {
+		unsigned idx, i;
+		char c;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* "12: vbh-3@if11: <...>" */
+		if (sscanf(line, "%u: vbh-%u%c", &idx, &i, &c) == 3 && (c == '@' || c == ':')) {
+			if (remove_veth(i, e) < 0) {
+				buf_free(&out);
+				return -1;
+			}
+			n++;
+		}
+	}
+	buf_free(&out);
 	if (run_argv(show_argv, IP_TIMEOUT, NULL, &ignore) == 0) {
 		if (ip(e, "link", "del", BRIDGE, NULL, NULL, NULL, NULL, NULL, NULL) < 0)
 			return -1;
@@ -178,9 +220,18 @@ static int netns_open(struct backend *b, struct err *e)
 {
 	struct netns *ns = xmalloc(sizeof(*ns));
 
+	size_t rl = strlen(b->plan->v[K_RESULTS].str);
+	struct buf lp = { 0 };
+
 	memset(ns, 0, sizeof(*ns));
 	ns->lock_fd = -1;
 	b->priv = ns;
+	/* results.pylist -> results.guests.log */
+	buf_adds(&lp, b->plan->v[K_RESULTS].str);
+	if (rl > 7 && !strcmp(lp.p + rl - 7, ".pylist"))
+		lp.p[lp.len = rl - 7] = '\0';
+	buf_adds(&lp, ".guests.log");
+	ns->server_log = lp.p;
 	/* One netns session per machine: the names are fixed. */
 	ns->lock_fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (ns->lock_fd < 0)
@@ -260,6 +311,58 @@ static bool port_answers(const char *addr, int port, double wait_s)
 
 static int netns_stop_guests(struct backend *b, unsigned n, struct guest *g, struct err *e);
 
+/* Start guest i's `iperf -s` inside its namespace, output to the log. */
+static int start_server(struct netns *ns, unsigned i, const struct plan *p, struct err *e)
+{
+	char name[32], port[16];
+	const char *srv[] = { "ip", "netns", "exec", name, "iperf", "-s", "-p", port, NULL };
+
+	ns_name(i, name, sizeof(name));
+	snprintf(port, sizeof(port), "%ld", p->v[K_PORT].num);
+	ns->server[i - 1].log_path = ns->server_log;
+	if (child_start(&ns->server[i - 1], srv, RC_LOG, 0, e) < 0)
+		return -1;
+	ns->server_running[i - 1] = true;
+	return 0;
+}
+
+/*
+ * Before each run: every guest's server must still be there.  Debian's
+ * iperf 2.1.8 server was seen to die of SIGSEGV now and then in the middle
+ * of a repeat (rarely: about once in 50 runs here); the run it broke is
+ * recorded failed, and we restart the server so the next runs are not
+ * lost as well.  A Xen guest's init does the same with a respawn loop.
+ */
+static int netns_check_guests(struct backend *b, unsigned n, struct guest *g, struct err *e)
+{
+	struct netns *ns = b->priv;
+	const struct plan *p = b->plan;
+
+	for (unsigned i = 0; i < n && i < MAX_GUESTS; i++) {
+		char how[64];
+		double deadline;
+
+		if (!ns->server_running[i] || !child_exited(&ns->server[i]))
+			continue;
+		child_stop(&ns->server[i], 0);
+		child_describe_status(&ns->server[i], how, sizeof(how));
+		child_free(&ns->server[i]);
+		ns->server_running[i] = false;
+		logf_("netns: iperf -s in %s had ended (%s); restarting it", g[i].name, how);
+		if (start_server(ns, i + 1, p, e) < 0)
+			return -1;
+		deadline = now_mono() + (double)p->v[K_GUEST_START_TIMEOUT].num;
+		while (!port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
+			if (now_mono() > deadline || runcmd_interrupted ||
+			    child_exited(&ns->server[i]))
+				return err_set(e, "%s: iperf -s had ended (%s) and did not come back",
+					       g[i].name, how);
+			sleep_s(0.02);
+		}
+	}
+	return 0;
+}
+
 static int netns_start_guests(struct backend *b, unsigned n, struct guest *g, struct err *e)
 {
 	struct netns *ns = b->priv;
@@ -296,11 +399,8 @@ static int netns_start_guests(struct backend *b, unsigned n, struct guest *g, st
 		    ip(e, "-n", name, "link", "set", guest_if, "up", NULL, NULL, NULL) < 0 ||
 		    ip(e, "-n", name, "link", "set", "lo", "up", NULL, NULL, NULL) < 0)
 			goto fail;
-		const char *srv[] = { "ip", "netns", "exec", name, "iperf", "-s", "-p", port, NULL };
-
-		if (child_start(&ns->server[i - 1], srv, RC_NULL_OUT | RC_NULL_ERR, 0, e) < 0)
+		if (start_server(ns, i, p, e) < 0)
 			goto fail;
-		ns->server_running[i - 1] = true;
 	}
 	/* All servers are starting; wait until each answers, bounded. */
 	while (nready < n) {
@@ -352,6 +452,14 @@ static int netns_stop_guests(struct backend *b, unsigned n, struct guest *g, str
 	(void)g;
 	for (unsigned i = 0; i < n && i < MAX_GUESTS; i++) {
 		if (ns->server_running[i]) {
+			/* A server that died during the repeat: say how. */
+			if (child_exited(&ns->server[i])) {
+				char how[64];
+
+				child_stop(&ns->server[i], 0);
+				child_describe_status(&ns->server[i], how, sizeof(how));
+				logf_("netns: iperf -s in " NS_PREFIX "%u had ended (%s)", i + 1, how);
+			}
 			child_stop(&ns->server[i], 1.0);
 			child_free(&ns->server[i]);
 			ns->server_running[i] = false;
@@ -359,7 +467,7 @@ static int netns_stop_guests(struct backend *b, unsigned n, struct guest *g, str
 	}
 	for (unsigned i = 1; i <= n; i++) {
 		ns_name(i, name, sizeof(name));
-		if (remove_ns(name, e) < 0)
+		if (remove_veth(i, e) < 0 || remove_ns(name, e) < 0)
 			rc = -1;
 	}
 	if (n >= ns->nstarted)
@@ -408,6 +516,7 @@ static void netns_close(struct backend *b)
 		logf_("netns: cleanup: %s", e.msg);
 	if (ns->lock_fd >= 0)
 		close(ns->lock_fd);
+	free(ns->server_log);
 	free(ns);
 	b->priv = NULL;
 }
@@ -421,6 +530,7 @@ const struct backend_ops netns_backend_ops = {
 	.running_kernel = netns_running_kernel,
 	.prepare = netns_prepare,
 	.start_guests = netns_start_guests,
+	.check_guests = netns_check_guests,
 	.stop_guests = netns_stop_guests,
 	.cpu_busy_seconds = netns_cpu_busy,
 	.next_kernel = NULL,

@@ -43,6 +43,8 @@ const struct optdef optdefs[K_NKEYS] = {
 		"seconds for N guests to start and answer on the iperf port" },
 	[K_IPERF_MARGIN] = { "iperf_margin", OT_INT, "20", NULL, 1, 3600,
 		"seconds an iperf client may take beyond duration before it is killed" },
+	[K_RETRIES] = { "retries", OT_INT, "1", NULL, 0, 10,
+		"times a failed run is retried at once, same guests (the failed record stays)" },
 };
 
 static void normalise_key(const char *in, char *out, size_t len)

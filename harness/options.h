@@ -29,6 +29,7 @@ enum opt_key {
 	K_PORT,
 	K_GUEST_START_TIMEOUT,
 	K_IPERF_MARGIN,
+	K_RETRIES,
 	K_NKEYS
 };
 

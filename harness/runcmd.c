@@ -66,7 +66,10 @@ int child_start(struct child *c, const char *const argv[], unsigned flags,
 	sigset_t none, defaults;
 	int rc;
 
+	const char *log_path = c->log_path;
+
 	memset(c, 0, sizeof(*c));
+	c->log_path = log_path;
 	c->out_fd = c->err_fd = -1;
 	snprintf(c->name, sizeof(c->name), "%s", argv[0]);
 	if ((flags & RC_CAPTURE_OUT) && pipe2(outp, O_CLOEXEC) < 0)
@@ -83,11 +86,17 @@ int child_start(struct child *c, const char *const argv[], unsigned flags,
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (flags & RC_CAPTURE_OUT)
+	if ((flags & RC_LOG) && log_path) {
+		posix_spawn_file_actions_addopen(&fa, 1, log_path,
+						 O_WRONLY | O_CREAT | O_APPEND, 0644);
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	} else if (flags & RC_CAPTURE_OUT)
 		posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
 	else if (flags & RC_NULL_OUT)
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (flags & RC_CAPTURE_ERR)
+	if (flags & RC_LOG)
+		;
+	else if (flags & RC_CAPTURE_ERR)
 		posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
 	else if (flags & RC_NULL_ERR)
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);

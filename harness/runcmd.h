@@ -23,6 +23,7 @@ enum {
 	RC_CAPTURE_ERR = 1 << 1, /* stderr into child.err */
 	RC_NULL_OUT = 1 << 2,    /* stdout to /dev/null */
 	RC_NULL_ERR = 1 << 3,    /* stderr to /dev/null */
+	RC_LOG = 1 << 4,         /* stdout and stderr appended to child.log_path */
 };
 
 struct child {
@@ -34,6 +35,7 @@ struct child {
 	bool killed;        /* killed by us (deadline, stop, interrupt) */
 	int status;         /* waitpid() status once reaped */
 	char name[64];      /* argv[0] for messages */
+	const char *log_path; /* RC_LOG: set before child_start (kept) */
 };
 
 /* Set by the signal handlers main installs (SIGINT, SIGTERM, SIGHUP). */

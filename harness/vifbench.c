@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -38,8 +39,8 @@ static void usage(FILE *f)
 		opt_print_help();
 	fprintf(f,
 		"\n"
-		"Exit status of run: 0 every run ok; 1 matrix done, some runs failed\n"
-		"(recorded; rerun to retry them); 2 bad input (nothing started);\n"
+		"Exit status of run: 0 every run of this kernel ok; 1 matrix done, some runs\n"
+		"still failed (recorded; rerun to retry them); 2 bad input (nothing started);\n"
 		"3 this kernel's runs done, other kernels remain (boot the next, rerun);\n"
 		"128+N interrupted by signal N (the run in flight is not recorded).\n");
 }
@@ -172,6 +173,7 @@ struct session {
 	size_t cur_index;
 	double cur_start;
 	int failed;
+	double session_start;
 };
 
 static void tick(void *arg)
@@ -196,12 +198,10 @@ static void add_common(struct buf *b, const struct session *s, const struct run 
 	pyl_str(b, x->direction);
 	buf_addf(b, ", 'vms': %ld, 'streams': %ld, 'repeat': %ld, 'duration': %ld, 'guests': [",
 		 x->vms, x->streams, x->repeat, s->plan.v[K_DURATION].num);
-	for (long i = 0; i < x->vms; i++) {
+	/* No guests (they did not start): an empty list. */
+	for (long i = 0; g && i < x->vms; i++) {
 		buf_adds(b, i ? ", " : "");
-		if (g)
-			pyl_str(b, g[i].name);
-		else
-			pyl_none(b);
+		pyl_str(b, g[i].name);
 	}
 	buf_adds(b, "]");
 }
@@ -219,14 +219,15 @@ static int record(struct session *s, struct buf *rec)
 }
 
 /* A run that never started (guests failed): recorded failed. */
-static int record_not_run(struct session *s, const struct run *x, const char *reason)
+static int record_not_run(struct session *s, const struct run *x, const struct guest *g,
+			  const char *reason)
 {
 	struct buf b = { 0 };
 	char stamp[32];
 	int rc;
 
 	utc_stamp(stamp);
-	add_common(&b, s, x, NULL);
+	add_common(&b, s, x, g);
 	buf_adds(&b, ", 'per_guest_gbps': [], 'total_gbps': 0.0, 'cpu_pct': None, "
 		 "'split_evtchn': [], 'start': ");
 	pyl_str(&b, stamp);
@@ -456,6 +457,7 @@ static int cmd_run(int argc, char **argv)
 	char *log_path;
 
 	runcmd_install_signal_handlers();
+	s.session_start = now_mono();
 	plan_init(&s.plan);
 	if (parse_args(argc, argv, &s.plan, &e) < 0)
 		return bad_input(&e);
@@ -534,7 +536,7 @@ static int cmd_run(int argc, char **argv)
 			for (size_t j = k; j < end; j++) {
 				if (run_done(&s, &s.runs.r[j]))
 					continue;
-				if (record_not_run(&s, &s.runs.r[j], reason) < 0) {
+				if (record_not_run(&s, &s.runs.r[j], NULL, reason) < 0) {
 					free(g);
 					goto fatal;
 				}
@@ -548,14 +550,33 @@ static int cmd_run(int argc, char **argv)
 		s.eta_left -= s.be.ops->start_estimate_s((unsigned)first->vms);
 		logf_("started %ld guests in %.2f s", first->vms, now_mono() - t_start);
 		for (size_t j = k; j < end; j++) {
-			if (run_done(&s, &s.runs.r[j]))
+			const struct run *x = &s.runs.r[j];
+
+			if (run_done(&s, x))
 				continue;
 			s.cur_index = j;
-			if (do_run(&s, &s.runs.r[j], g) < 0) {
-				free(g);
-				if (runcmd_interrupted)
-					return finish_interrupted(&s);
-				goto fatal;
+			for (long attempt = 0; attempt <= s.plan.v[K_RETRIES].num; attempt++) {
+				if (attempt)
+					logf_("retrying (%ld of %ld)", attempt,
+					      s.plan.v[K_RETRIES].num);
+				if (s.be.ops->check_guests &&
+				    s.be.ops->check_guests(&s.be, (unsigned)first->vms, g, &e) < 0) {
+					if (runcmd_interrupted) {
+						free(g);
+						return finish_interrupted(&s);
+					}
+					if (record_not_run(&s, x, g, e.msg) < 0) {
+						free(g);
+						goto fatal;
+					}
+				} else if (do_run(&s, x, g) < 0) {
+					free(g);
+					if (runcmd_interrupted)
+						return finish_interrupted(&s);
+					goto fatal;
+				}
+				if (run_done(&s, x))
+					break;
 			}
 			s.done_now++;
 			s.eta_left -= (double)s.plan.v[K_DURATION].num + RUN_OVERHEAD_S;
@@ -588,9 +609,23 @@ static int cmd_run(int argc, char **argv)
 				next = label;
 		}
 	}
-	logf_("session done: %zu runs, %d failed; results in %s", s.done_now, s.failed,
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	logf_("session done: %zu runs, %d failed records; results in %s", s.done_now, s.failed,
 	      s.res.path);
-	int rc = s.failed ? EXIT_RUNS_FAILED : EXIT_DONE;
+	/* Our own cost (children excluded), for make bench-harness. */
+	logf_("harness own CPU: %.3f s user, %.3f s system, over %.1f s",
+	      (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
+	      now_mono() - s.session_start);
+	size_t not_ok = 0;
+
+	for (size_t j = 0; j < s.runs.n; j++)
+		not_ok += !strcmp(s.runs.r[j].kernel, s.kernel) && !run_done(&s, &s.runs.r[j]);
+	if (not_ok)
+		logf_("%zu runs of kernel %s are not ok; run again to retry them", not_ok, s.kernel);
+	int rc = not_ok ? EXIT_RUNS_FAILED : EXIT_DONE;
 
 	if (next) {
 		logf_("kernels remaining: %s (this session runs only kernel %s)", left.p, s.kernel);

@@ -1,0 +1,549 @@
+/*
+ * Unit tests of the harness modules on real inputs: plan files (good and
+ * bad), iperf 2.1.8 CSV captured from real runs (tests/data), the
+ * Python-literal writer/reader and the results file.  Prints one
+ * "ok - NAME" / "not ok - NAME: why" line per test; run_tests.py counts.
+ *
+ *   unit DATADIR                    run the tests
+ *   unit --pylit-encode IN OUT      IN: one hex-encoded byte string a line;
+ *                                   OUT: a Python list literal of them
+ *   unit --pylit-decode IN          IN: a Python list of str (from repr);
+ *                                   prints each decoded string in hex
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iperf_csv.h"
+#include "options.h"
+#include "plan.h"
+#include "pylit.h"
+#include "results.h"
+
+static const char *datadir;
+static char tmpdir[256];
+static int failures_in_test;
+static char first_failure[4096];
+
+#define CHECK(cond, ...)                                                        \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			if (!failures_in_test++)                                \
+				snprintf(first_failure, sizeof(first_failure),  \
+					 __VA_ARGS__);                          \
+		}                                                               \
+	} while (0)
+
+static int passed, failed;
+
+static void run_test(const char *name, void (*fn)(void))
+{
+	failures_in_test = 0;
+	first_failure[0] = '\0';
+	fn();
+	if (failures_in_test) {
+		printf("not ok - %s: %s\n", name, first_failure);
+		failed++;
+	} else {
+		printf("ok - %s\n", name);
+		passed++;
+	}
+	fflush(stdout);
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Parse a plan text; returns 0/-1, message in e. */
+static int load_plan(const char *text, struct plan *p, struct err *e)
+{
+	char *path = write_tmp("t.plan", text);
+
+	plan_init(p);
+	if (plan_read_file(p, path, e) < 0)
+		return -1;
+	return plan_finish(p, e);
+}
+
+static void t_plan_defaults(void)
+{
+	struct plan p;
+	struct err e;
+
+	CHECK(load_plan("# only comments\n\n   # indented\n", &p, &e) == 0, "%s", e.msg);
+	CHECK(p.v[K_VMS].nints == 8 && p.v[K_VMS].ints[0] == 1 && p.v[K_VMS].ints[7] == 8,
+	      "vms default not 1..8");
+	CHECK(p.v[K_STREAMS].nints == 4, "streams default not 1..4");
+	CHECK(p.v[K_REPEATS].num == 3 && p.v[K_DURATION].num == 120, "repeats/duration");
+	CHECK(p.v[K_DIRECTIONS].nwords == 2 &&
+	      !strcmp(p.v[K_DIRECTIONS].words[0], "dom0-to-domU"), "directions");
+	CHECK(!strcmp(p.v[K_TEMPLATE].str, "Split") && !strcmp(p.v[K_CLONE_PREFIX].str, "Split-"),
+	      "template");
+	CHECK(!p.v[K_KERNEL].set, "kernel should be unset");
+	plan_free(&p);
+}
+
+static void t_plan_values(void)
+{
+	struct plan p;
+	struct err e;
+	struct runlist l;
+
+	CHECK(load_plan("kernels = plain patched  # two\n"
+			"vms = 1-2 4\n"
+			"streams=1,3\n"
+			"repeats = 2\n"
+			"duration = 5\n"
+			"directions = domU-to-dom0\n"
+			"clone-prefix = Guest-\n"
+			"max_vms_for_streams = 3:2\n"
+			"results = out/x#1.pylist\n", &p, &e) == 0, "%s", e.msg);
+	CHECK(p.v[K_KERNELS].nwords == 2 && !strcmp(p.v[K_KERNELS].words[1], "patched"),
+	      "kernels");
+	CHECK(p.v[K_VMS].nints == 3 && p.v[K_VMS].ints[2] == 4, "vms 1-2 4");
+	CHECK(p.v[K_STREAMS].nints == 2 && p.v[K_STREAMS].ints[1] == 3, "streams 1,3");
+	CHECK(!strcmp(p.v[K_CLONE_PREFIX].str, "Guest-"), "clone-prefix with dash");
+	CHECK(!strcmp(p.v[K_RESULTS].str, "out/x#1.pylist"), "'#' inside a value is kept: %s",
+	      p.v[K_RESULTS].str);
+	CHECK(plan_max_vms(&p, 3) == 2, "limit");
+	plan_expand(&p, &l);
+	/* per kernel: N=1: 2 repeats x (s1, s3) ; N=2: 2 x (s1, s3); N=4: 2 x (s1) */
+	CHECK(l.n == 2 * (4 + 4 + 2), "run count %zu", l.n);
+	CHECK(l.ngroups == 2 * 3 * 2, "group count %zu", l.ngroups);
+	CHECK(!strcmp(l.r[0].kernel, "plain") && l.r[0].vms == 1 && l.r[0].repeat == 1 &&
+	      l.r[0].streams == 1 && l.r[1].streams == 3 && l.r[2].repeat == 2, "order");
+	CHECK(l.r[8].vms == 4 && l.r[8].streams == 1 && l.r[9].repeat == 2 &&
+	      !strcmp(l.r[10].kernel, "patched"), "order N=4 / next kernel");
+	struct buf b = { 0 };
+
+	plan_to_pylit(&p, &b);
+	CHECK(strstr(b.p, "'vms': [1, 2, 4]") && strstr(b.p, "'max_vms_for_streams': {3: 2}") &&
+	      strstr(b.p, "'kernel': None"), "plan dict: %s", b.p);
+	buf_free(&b);
+	runlist_free(&l);
+	plan_free(&p);
+}
+
+static void t_plan_cli_override(void)
+{
+	struct plan p;
+	struct err e;
+	char *path = write_tmp("o.plan", "vms = 1-8\nduration = 120\n");
+
+	plan_init(&p);
+	CHECK(plan_read_file(&p, path, &e) == 0, "%s", e.msg);
+	CHECK(plan_set_cli(&p, "vms", "2", &e) == 0, "%s", e.msg);
+	CHECK(plan_set_cli(&p, "nope", "2", &e) < 0 && strstr(e.msg, "unknown option '--nope'"),
+	      "unknown cli option: %s", e.msg);
+	CHECK(plan_set_cli(&p, "duration", "0", &e) == 0, "raw set");
+	CHECK(plan_finish(&p, &e) < 0 && strstr(e.msg, "command line (--duration)") &&
+	      strstr(e.msg, "'0'"), "bad cli value named: %s", e.msg);
+	plan_free(&p);
+}
+
+struct bad { const char *text, *want1, *want2; };
+
+static void t_plan_bad(void)
+{
+	static const struct bad cases[] = {
+		{ "vms = 1-8\nvm = 2\n", ":2: unknown key 'vm'", "known:" },
+		{ "vms = 3-1\n", ":1: vms: bad range '3-1'", "start > end" },
+		{ "vms = 0-2\n", ":1: vms: bad range '0-2'", "1..200" },
+		{ "vms = 1-x\n", ":1: vms: bad range '1-x'", NULL },
+		{ "vms = \n", ":1: vms: empty list", NULL },
+		{ "vms = 1 1\n", "1 listed twice", NULL },
+		{ "\n\nstreams 4\n", ":3: expected 'key = value'", NULL },
+		{ "repeats = 3\nrepeats = 4\n", ":2: key 'repeats' given twice", ":1" },
+		{ "duration = 2.5\n", ":1: duration: '2.5' is not a whole number", NULL },
+		{ "backend = kvm\n", ":1: backend: 'kvm' is not one of: netns xen", NULL },
+		{ "directions = up down\n", ":1: directions: 'up' is not one of", NULL },
+		{ "kernels = plain pat/ched\n", "'pat/ched' is not a name", NULL },
+		{ "kernels = a b\nkernel = c\n", ":2: kernel: 'c' is not one of kernels", NULL },
+		{ "streams = 1-2\nmax_vms_for_streams = 3:4\n", "stream count 3 is not in streams",
+		  NULL },
+		{ "max_vms_for_streams = 3-4\n", "bad pair '3-4'", NULL },
+		{ "template = \"Split\"\n", "template: '\"Split\"' is not a name", NULL },
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct plan p;
+		struct err e = { "" };
+		int rc = load_plan(cases[k].text, &p, &e);
+
+		CHECK(rc < 0, "case %zu accepted", k);
+		CHECK(strstr(e.msg, "t.plan") && strstr(e.msg, cases[k].want1) &&
+		      (!cases[k].want2 || strstr(e.msg, cases[k].want2)),
+		      "case %zu: message '%s'", k, e.msg);
+		plan_free(&p);
+	}
+	struct plan p;
+	struct err e;
+
+	plan_init(&p);
+	CHECK(plan_read_file(&p, "/nonexistent/x.plan", &e) < 0 &&
+	      strstr(e.msg, "/nonexistent/x.plan: cannot read plan"), "missing file: %s", e.msg);
+	plan_free(&p);
+}
+
+/* ---- iperf CSV ---- */
+
+static char *fixture(const char *name)
+{
+	char path[512];
+	struct buf b = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s", datadir, name);
+	if (read_file(path, &b) < 0) {
+		CHECK(0, "fixture %s: %s", path, strerror(errno));
+		return xstrdup("");
+	}
+	return b.p;
+}
+
+/* Sum of the last field of every line, as an independent reference. */
+static double sum_bps(const char *text)
+{
+	double s = 0;
+
+	for (const char *l = text; l && *l;) {
+		const char *eol = strchr(l, '\n');
+		const char *end = eol ? eol : l + strlen(l), *comma = end;
+
+		while (comma > l && comma[-1] != ',')
+			comma--;
+		if (comma > l)
+			s += strtod(comma, NULL);
+		l = eol ? eol + 1 : NULL;
+	}
+	return s;
+}
+
+static void t_csv_single(void)
+{
+	char *t = fixture("single.csv"), why[256];
+	struct iperf_result r;
+
+	CHECK(iperf_parse_csv(t, 1, 2, &r, why, sizeof(why)) == 0, "%s", why);
+	CHECK(r.streams == 1 && fabs(r.gbps - sum_bps(t) / 1e9) < 1e-9 && r.gbps > 0.1,
+	      "gbps %f", r.gbps);
+	CHECK(iperf_parse_csv(t, 2, 2, &r, why, sizeof(why)) < 0 &&
+	      strstr(why, "1 of 2 streams"), "want 2 streams: %s", why);
+	free(t);
+}
+
+static void t_csv_multi(void)
+{
+	const char *names[] = { "p4.csv", "reverse-p4.csv" };
+
+	for (int k = 0; k < 2; k++) {
+		char *t = fixture(names[k]), why[256];
+		struct iperf_result r;
+
+		CHECK(iperf_parse_csv(t, 4, 2, &r, why, sizeof(why)) == 0, "%s: %s", names[k], why);
+		CHECK(r.streams == 4 && fabs(r.gbps - sum_bps(t) / 1e9) < 1e-9,
+		      "%s: streams %d gbps %f", names[k], r.streams, r.gbps);
+		free(t);
+	}
+}
+
+static void t_csv_reverse(void)
+{
+	char *t = fixture("reverse.csv"), why[256];
+	struct iperf_result r;
+
+	CHECK(strstr(t, ",5001,"), "reverse fixture: guest port should be local");
+	CHECK(iperf_parse_csv(t, 1, 2, &r, why, sizeof(why)) == 0 && r.gbps > 0.1, "%s", why);
+	free(t);
+}
+
+static void t_csv_failures(void)
+{
+	char *t = fixture("refused.csv"), *err = fixture("refused.err"), why[256];
+	struct iperf_result r;
+
+	CHECK(strstr(err, "Connection refused"), "refused fixture stderr");
+	CHECK(iperf_parse_csv(t, 1, 2, &r, why, sizeof(why)) < 0 && strstr(why, "no iperf CSV"),
+	      "refused: %s", why);
+	free(t);
+	free(err);
+	/* Server killed after 1 s of a 3 s run with -P 2. */
+	t = fixture("killed-mid.csv");
+	CHECK(iperf_parse_csv(t, 2, 3, &r, why, sizeof(why)) < 0 &&
+	      strstr(why, "ran only 1.0 s of 3 s") && r.streams == 2 && r.gbps > 0,
+	      "killed mid-run: %s", why);
+	free(t);
+	/* Human-readable text (no -y C) is never taken for a result. */
+	CHECK(iperf_parse_csv("[  1] 0.0000-2.0 sec  3.5 GBytes  15.0 Gbits/sec\n", 1, 2, &r,
+			      why, sizeof(why)) < 0, "human text parsed");
+	/* Older iperf 2 SUM line (id -1) is not double counted. */
+	CHECK(iperf_parse_csv("x,a,1,b,2,1,0.0-2.0,1,1000000000\n"
+			      "x,a,1,b,2,2,0.0-2.0,1,2000000000\n"
+			      "x,a,1,b,2,-1,0.0-2.0,2,3000000000\n", 2, 2, &r, why,
+			      sizeof(why)) == 0 && fabs(r.gbps - 3.0) < 1e-12, "sum line %f", r.gbps);
+	/* Interval lines (-i) before the final ones. */
+	CHECK(iperf_parse_csv("x,a,1,b,2,1,0.0-1.0,1,5000000000\n"
+			      "x,a,1,b,2,1,1.0-2.0,1,7000000000\n"
+			      "x,a,1,b,2,1,0.0-2.0,1,6000000000\n", 1, 2, &r, why,
+			      sizeof(why)) == 0 && fabs(r.gbps - 6.0) < 1e-12, "intervals %f", r.gbps);
+}
+
+/* ---- Python literals ---- */
+
+static void t_pylit_float(void)
+{
+	static const struct { double v; const char *want; } cases[] = {
+		{ 0.1, "0.1" }, { 3, "3.0" }, { -0.0, "-0.0" }, { 1e300, "1e+300" },
+		{ 15.822795626999998, "15.822795626999998" }, { 123456789.0, "123456789.0" },
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct buf b = { 0 };
+
+		pyl_float(&b, cases[k].v);
+		CHECK(!strcmp(b.p, cases[k].want), "%g -> %s, want %s", cases[k].v, b.p,
+		      cases[k].want);
+		buf_free(&b);
+	}
+	struct buf b = { 0 };
+
+	pyl_float(&b, NAN);
+	buf_adds(&b, " ");
+	pyl_float(&b, INFINITY);
+	CHECK(!strcmp(b.p, "None None"), "non-finite: %s", b.p);
+	buf_free(&b);
+}
+
+static void t_pylit_roundtrip_c(void)
+{
+	static const char *const strs[] = {
+		"", "plain", "it's", "\"dq\"", "back\\slash", "new\nline\r\t",
+		"\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\\x41 not an escape",
+		"'''", "end\\",
+	};
+	struct buf b = { 0 };
+	struct err e;
+
+	buf_adds(&b, "[");
+	for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
+		buf_adds(&b, k ? ", " : "");
+		pyl_str(&b, strs[k]);
+	}
+	buf_adds(&b, ", 1, -2, 2.5, -1e-05, None, True, False, {'k': [1, {}], 'x': []}]");
+	struct pyval *v = pyl_parse(b.p, b.len, &e);
+
+	CHECK(v && v->t == PY_LIST, "parse: %s", v ? "not list" : e.msg);
+	if (v) {
+		size_t n = sizeof(strs) / sizeof(strs[0]);
+
+		for (size_t k = 0; k < n; k++)
+			CHECK(v->items[k]->t == PY_STR && v->items[k]->slen == strlen(strs[k]) &&
+			      !memcmp(v->items[k]->s, strs[k], strlen(strs[k])),
+			      "string %zu differs", k);
+		CHECK(v->items[n]->i == 1 && v->items[n + 1]->i == -2 &&
+		      v->items[n + 2]->f == 2.5 && v->items[n + 3]->f == -1e-05 &&
+		      v->items[n + 4]->t == PY_NONE && v->items[n + 5]->b &&
+		      !v->items[n + 6]->b && pyl_get(v->items[n + 7], "x")->t == PY_LIST,
+		      "scalars");
+	}
+	pyval_free(v);
+	buf_free(&b);
+	/* Python's own spellings. */
+	const char *py = "[\"a'b\", 'tab\\there', '\\u20ac\\U0001F600\\x41\\101', {1: 2}, ]";
+
+	v = pyl_parse(py, strlen(py), &e);
+	CHECK(v && v->n == 4 && !strcmp(v->items[0]->s, "a'b") &&
+	      !strcmp(v->items[1]->s, "tab\there") &&
+	      !strcmp(v->items[2]->s, "\xe2\x82\xac\xf0\x9f\x98\x80" "AA"),
+	      "python spellings: %s", v ? "mismatch" : e.msg);
+	pyval_free(v);
+	/* Bad literals are refused with a position. */
+	const char *bad[] = { "[1, 2", "['a]", "[1 2]", "{'a' 1}", "[nan]", "[1] x", "" };
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		v = pyl_parse(bad[k], strlen(bad[k]), &e);
+		CHECK(!v && strstr(e.msg, "line 1"), "bad literal %zu accepted or no position: %s",
+		      k, e.msg);
+		pyval_free(v);
+	}
+}
+
+/* ---- results file ---- */
+
+static void t_results(void)
+{
+	char path[512], dir[600];
+	struct results r;
+	struct err e;
+	struct buf before = { 0 }, after = { 0 };
+	const char *rec1 = "{'record': 'run', 'kernel': 'k', 'direction': 'dom0-to-domU', "
+			   "'vms': 1, 'streams': 2, 'repeat': 3, 'status': 'ok'}";
+	const char *rec2 = "{'record': 'run', 'kernel': 'k', 'direction': 'domU-to-dom0', "
+			   "'vms': 1, 'streams': 2, 'repeat': 3, 'status': 'failed'}";
+
+	snprintf(path, sizeof(path), "%s/r.pylist", tmpdir);
+	unlink(path);
+	CHECK(results_open(&r, path, &e) == 0, "open new: %s", e.msg);
+	CHECK(results_append(&r, rec1, &e) == 0, "append: %s", e.msg);
+	CHECK(results_append(&r, "not a dict", &e) < 0, "garbage record accepted");
+	CHECK(results_has_ok(&r, "k", "dom0-to-domU", 1, 2, 3), "ok identity");
+	results_close(&r);
+	/* Hand-formatted earlier record: kept byte for byte. */
+	FILE *f = fopen(path, "w");
+
+	fputs("[ {'record':'meta',  'odd' : \"spacing\"} ,\n\n", f);
+	fprintf(f, "%s ]\n", rec1);
+	fclose(f);
+	read_file(path, &before);
+	CHECK(results_open(&r, path, &e) == 0, "reopen: %s", e.msg);
+	CHECK(r.nrecs == 2 && results_has_ok(&r, "k", "dom0-to-domU", 1, 2, 3), "loaded");
+	CHECK(!results_has_ok(&r, "k", "domU-to-dom0", 1, 2, 3), "not yet");
+	CHECK(results_append(&r, rec2, &e) == 0, "append 2: %s", e.msg);
+	CHECK(!results_has_ok(&r, "k", "domU-to-dom0", 1, 2, 3), "failed is not ok");
+	results_close(&r);
+	read_file(path, &after);
+	CHECK(strstr(after.p, "{'record':'meta',  'odd' : \"spacing\"}") && strstr(after.p, rec1) &&
+	      strstr(after.p, rec2), "verbatim: %s", after.p);
+	buf_free(&before);
+	buf_free(&after);
+	/* A file that is not ours is refused and left alone. */
+	f = fopen(path, "w");
+	fputs("[{'a': 1}, oops]\n", f);
+	fclose(f);
+	CHECK(results_open(&r, path, &e) < 0 && strstr(e.msg, "not a results file") &&
+	      strstr(e.msg, "line 1, column 12"), "garbage file: %s", e.msg);
+	results_close(&r);
+	read_file(path, &after);
+	CHECK(!strcmp(after.p, "[{'a': 1}, oops]\n"), "garbage file was changed");
+	buf_free(&after);
+	/* A second session on the same file is refused. */
+	struct results r2;
+
+	unlink(path);
+	CHECK(results_open(&r, path, &e) == 0, "open: %s", e.msg);
+	CHECK(results_open(&r2, path, &e) < 0 && strstr(e.msg, "in use"), "lock: %s", e.msg);
+	results_close(&r2);
+	results_close(&r);
+	CHECK(results_open(&r, "/nonexistent-dir/r.pylist", &e) < 0 &&
+	      strstr(e.msg, "does not exist"), "missing dir: %s", e.msg);
+	results_close(&r);
+	snprintf(dir, sizeof(dir), "%s/adir", tmpdir);
+	mkdir(dir, 0755);
+	CHECK(results_open(&r, dir, &e) < 0 && strstr(e.msg, "not a regular file"),
+	      "dir as results: %s", e.msg);
+	results_close(&r);
+}
+
+/* ---- helper modes for run_tests.py ---- */
+
+static int pylit_encode(const char *in, const char *out)
+{
+	struct buf text = { 0 }, lit = { 0 };
+	FILE *f;
+
+	if (read_file(in, &text) < 0)
+		return 1;
+	buf_adds(&lit, "[");
+	int k = 0;
+
+	for (char *line = text.p, *next; line && *line; line = next, k++) {
+		size_t n = 0;
+		char *bytes;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		bytes = xmalloc(strlen(line) / 2 + 1);
+		for (char *h = line; h[0] && h[1]; h += 2) {
+			unsigned v;
+
+			sscanf(h, "%2x", &v);
+			bytes[n++] = (char)v;
+		}
+		buf_adds(&lit, k ? ", " : "");
+		pyl_strn(&lit, bytes, n);
+		free(bytes);
+	}
+	buf_adds(&lit, "]\n");
+	f = fopen(out, "w");
+	fwrite(lit.p, 1, lit.len, f);
+	fclose(f);
+	return 0;
+}
+
+static int pylit_decode(const char *in)
+{
+	struct buf text = { 0 };
+	struct err e;
+	struct pyval *v;
+
+	if (read_file(in, &text) < 0)
+		return 1;
+	v = pyl_parse(text.p, text.len, &e);
+	if (!v || v->t != PY_LIST) {
+		fprintf(stderr, "parse: %s\n", v ? "not a list" : e.msg);
+		return 1;
+	}
+	for (size_t k = 0; k < v->n; k++) {
+		for (size_t i = 0; i < v->items[k]->slen; i++)
+			printf("%02x", (unsigned char)v->items[k]->s[i]);
+		printf("\n");
+	}
+	pyval_free(v);
+	buf_free(&text);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--pylit-encode"))
+		return pylit_encode(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "--pylit-decode"))
+		return pylit_decode(argv[2]);
+	datadir = argc > 1 ? argv[1] : "harness/tests/data";
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vifbench-unit.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	run_test("plan: defaults", t_plan_defaults);
+	run_test("plan: values, ranges, order, limits", t_plan_values);
+	run_test("plan: command-line overrides", t_plan_cli_override);
+	run_test("plan: bad files name file, line, problem", t_plan_bad);
+	run_test("iperf csv: single stream", t_csv_single);
+	run_test("iperf csv: -P 4, forward and reverse", t_csv_multi);
+	run_test("iperf csv: reverse mode", t_csv_reverse);
+	run_test("iperf csv: refused, killed mid-run, human text", t_csv_failures);
+	run_test("pylit: floats", t_pylit_float);
+	run_test("pylit: write/read round trip", t_pylit_roundtrip_c);
+	run_test("results: append, verbatim, refuse, lock", t_results);
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "%s", tmpdir);
+	/* tmpdir holds only files we made; remove them without a shell. */
+	const char *files[] = { "t.plan", "o.plan", "r.pylist", "r.pylist.lock", "adir", NULL };
+
+	for (int k = 0; files[k]; k++) {
+		char p[600];
+
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[k]);
+		if (unlink(p) < 0)
+			rmdir(p);
+	}
+	rmdir(cmd);
+	return failed ? 1 : 0;
+}
