@@ -460,7 +460,9 @@ static int netns_stop_guests(struct backend *b, unsigned n, struct guest *g, str
 				child_describe_status(&ns->server[i], how, sizeof(how));
 				logf_("netns: iperf -s in " NS_PREFIX "%u had ended (%s)", i + 1, how);
 			}
-			child_stop(&ns->server[i], 1.0);
+			/* iperf -s keeps nothing worth a grace period (on SIGTERM it
+			 * waits for its threads): a short one, then SIGKILL. */
+			child_stop(&ns->server[i], 0.1);
 			child_free(&ns->server[i]);
 			ns->server_running[i] = false;
 		}

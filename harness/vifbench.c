@@ -581,8 +581,12 @@ static int cmd_run(int argc, char **argv)
 			s.done_now++;
 			s.eta_left -= (double)s.plan.v[K_DURATION].num + RUN_OVERHEAD_S;
 		}
+		double t_stop = now_mono();
+
 		if (s.be.ops->stop_guests(&s.be, (unsigned)first->vms, g, &e) < 0)
 			logf_("stopping guests: %s", e.msg);
+		else
+			logf_("stopped %ld guests in %.2f s", first->vms, now_mono() - t_stop);
 		free(g);
 		if (runcmd_interrupted)
 			return finish_interrupted(&s);
