@@ -4,7 +4,8 @@
 # both flavours build for both arches (kernel/build.sh); each result has
 # xen-netback built in, the configuration the fragments ask for and a manifest
 # naming exactly its flavour's patches; x86_64 vmlinux has 2MB-aligned segments;
-# each bzImage boots natively in QEMU up to the root mount (kernel/boot-smoke.sh).
+# each bzImage boots natively in QEMU up to the root mount (kernel/boot-smoke.sh),
+# and with XEN_ELF set, each x86_64 one also as Xen PV dom0 (kernel/xen-dom0-smoke.sh).
 #
 #   kernel/check.sh [--queue-only] KSRC
 #
@@ -95,6 +96,11 @@ for flavour in plain patched; do
 			fi
 		fi
 		"$repo/kernel/boot-smoke.sh" "$out/bzImage" "$build/boot-$flavour-$arch.log"
+		if [ "$arch" = x86_64 ] && [ -n "${XEN_ELF:-}" ]; then
+			"$repo/kernel/xen-dom0-smoke.sh" "$XEN_ELF" "$out/bzImage" "$build/xen-dom0-$flavour-$arch.log"
+		elif [ "$arch" = x86_64 ]; then
+			echo "check-kernel: Xen dom0 boot of $out/bzImage skipped: set XEN_ELF=<multiboot xen image>"
+		fi
 		echo "check-kernel: $flavour $arch: ok ($(stat -c %s "$out/bzImage") byte bzImage)"
 	done
 done

@@ -5,7 +5,8 @@
 #   make kernel-plain   KSRC=<tree> [ARCH=i386|x86_64]     base queue only
 #   make kernel-patched KSRC=<tree> [ARCH=i386|x86_64]     base + everything after the boundary
 #       -> out/kernel-<flavour>-<arch>/{bzImage,vmlinux,System.map,.config,manifest}
-#   make check-kernel   KSRC=<tree>    queue applies, checkpatch, all four kernels build and boot
+#   make check-kernel   KSRC=<tree> [XEN_ELF=xen.elf]   queue applies, checkpatch, all four
+#                       kernels build and boot in QEMU (x86_64 also as Xen PV dom0)
 #   make check-kernel-queue KSRC=<tree>  only the apply + checkpatch part (no builds)
 #   make check-queue                   the queue is complete and well formed (no tree needed)
 #
@@ -27,11 +28,15 @@ kernel-plain kernel-patched:
 	@test -n "$(KSRC)" || { echo "make $@: set KSRC=<kernel tree> (make kernel-source fetches linux-next 404f7e793 into ../linux-next)" >&2; exit 2; }
 	PYTHON=$(PYTHON) kernel/build.sh $(patsubst kernel-%,%,$@) '$(KERNEL_ARCH)' '$(KSRC)'
 
+# A Xen image for the dom0 boot test of the x86_64 kernels: the emulated host's,
+# if it has been built.
+XEN_ELF ?= $(wildcard build/testhost/xen.elf)
+
 check-kernel:
 ifeq ($(KSRC),)
 	@echo "check-kernel: SKIPPED: no kernel tree (set KSRC=<tree>; it builds four kernels, ~30-60 min on 2 cores)"
 else
-	PYTHON=$(PYTHON) kernel/check.sh '$(KSRC)'
+	PYTHON=$(PYTHON) XEN_ELF='$(XEN_ELF)' kernel/check.sh '$(KSRC)'
 endif
 
 # The apply and checkpatch parts of check-kernel only: a minute, no builds.
