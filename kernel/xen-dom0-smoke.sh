@@ -24,11 +24,11 @@ rm -f "$log"
 status=0
 timeout 900 qemu-system-x86_64 -machine pc -accel tcg -cpu qemu64 -m 2048 -smp 1 \
 	-display none -nic none -no-reboot -monitor none -serial "file:$log" \
-	-kernel "$xen" -append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=1" \
+	-kernel "$xen" -append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=1 loglvl=all" \
 	-initrd "$image console=hvc0 earlyprintk=xen root=/dev/none panic=-1" \
 	</dev/null >/dev/null 2>&1 || status=$?
 [ $status -ne 124 ] || die "no end after 900 s (log: $log)"
-grep -q 'Building a PV Dom0' "$log" || die "Xen did not build a PV dom0 from $image (log: $log)"
+grep -q 'Dom0 kernel: ' "$log" || die "Xen did not build a PV dom0 from $image (log: $log)"
 grep -q 'Xen version: ' "$log" || die "$image did not start as a Xen PV kernel (log: $log)"
 grep -q 'VFS: Unable to mount root fs' "$log" ||
 	{ tail -15 "$log" >&2; die "dom0 $image did not get as far as mounting its root file system (log: $log)"; }
