@@ -45,6 +45,8 @@ const struct optdef optdefs[K_NKEYS] = {
 		"seconds an iperf client may take beyond duration before it is killed" },
 	[K_RETRIES] = { "retries", OT_INT, "1", NULL, 0, 10,
 		"times a failed run is retried at once, same guests (the failed record stays)" },
+	[K_HOST_NOTE] = { "host_note", OT_STR, NULL, NULL, 0, 0,
+		"words added to the meta record's host, e.g. 'emulated: qemu tcg'" },
 };
 
 static void normalise_key(const char *in, char *out, size_t len)

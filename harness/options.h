@@ -30,6 +30,7 @@ enum opt_key {
 	K_GUEST_START_TIMEOUT,
 	K_IPERF_MARGIN,
 	K_RETRIES,
+	K_HOST_NOTE,
 	K_NKEYS
 };
 

@@ -4,14 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 volatile sig_atomic_t runcmd_interrupted;
 
@@ -57,83 +55,123 @@ static void live_del(struct child *c)
 	}
 }
 
+/* In the child, before exec: only async-signal-safe calls. */
+static void child_setup(const char *const argv[], unsigned flags, const char *log_path,
+			int outw, int errw, int report, pid_t parent)
+{
+	struct sigaction dfl;
+	sigset_t none;
+	int fd, saved;
+
+	setpgid(0, 0);
+	/* Die with the harness, even when it is SIGKILLed: no orphan iperf. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0)
+		goto fail;
+	if ((flags & RC_LOG) && log_path) {
+		fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			goto fail;
+	} else {
+		if (flags & RC_CAPTURE_OUT) {
+			if (dup2(outw, 1) < 0)
+				goto fail;
+		} else if (flags & RC_NULL_OUT) {
+			fd = open("/dev/null", O_WRONLY);
+			if (fd < 0 || dup2(fd, 1) < 0)
+				goto fail;
+		}
+		if (flags & RC_CAPTURE_ERR) {
+			if (dup2(errw, 2) < 0)
+				goto fail;
+		} else if (flags & RC_NULL_ERR) {
+			fd = open("/dev/null", O_WRONLY);
+			if (fd < 0 || dup2(fd, 2) < 0)
+				goto fail;
+		}
+	}
+	execvp(argv[0], (char *const *)argv);
+fail:
+	saved = errno;
+	if (write(report, &saved, sizeof(saved)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 int child_start(struct child *c, const char *const argv[], unsigned flags,
 		double timeout_s, struct err *e)
 {
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, defaults;
-	int rc;
-
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	const char *log_path = c->log_path;
+	pid_t parent = getpid(), pid;
+	int child_errno = 0;
+	ssize_t n;
 
 	memset(c, 0, sizeof(*c));
 	c->log_path = log_path;
 	c->out_fd = c->err_fd = -1;
 	snprintf(c->name, sizeof(c->name), "%s", argv[0]);
-	if ((flags & RC_CAPTURE_OUT) && pipe2(outp, O_CLOEXEC) < 0)
-		return err_set(e, "%s: pipe: %s", argv[0], strerror(errno));
-	if ((flags & RC_CAPTURE_ERR) && pipe2(errp, O_CLOEXEC) < 0) {
-		int saved = errno;
-
-		if (outp[0] >= 0) {
-			close(outp[0]);
-			close(outp[1]);
-		}
-		return err_set(e, "%s: pipe: %s", argv[0], strerror(saved));
+	if (((flags & RC_CAPTURE_OUT) && pipe2(outp, O_CLOEXEC) < 0) ||
+	    ((flags & RC_CAPTURE_ERR) && pipe2(errp, O_CLOEXEC) < 0) ||
+	    pipe2(rep, O_CLOEXEC) < 0) {
+		err_set(e, "%s: pipe: %s", argv[0], strerror(errno));
+		goto fail;
 	}
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if ((flags & RC_LOG) && log_path) {
-		posix_spawn_file_actions_addopen(&fa, 1, log_path,
-						 O_WRONLY | O_CREAT | O_APPEND, 0644);
-		posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	} else if (flags & RC_CAPTURE_OUT)
-		posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	else if (flags & RC_NULL_OUT)
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (flags & RC_LOG)
+	pid = fork();
+	if (pid < 0) {
+		err_set(e, "%s: fork: %s", argv[0], strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		child_setup(argv, flags, log_path, outp[1], errp[1], rep[1], parent);
+	/* Also here, so the group exists before we might signal it. */
+	setpgid(pid, pid);
+	close(rep[1]);
+	rep[1] = -1;
+	while ((n = read(rep[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
 		;
-	else if (flags & RC_CAPTURE_ERR)
-		posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	else if (flags & RC_NULL_ERR)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-	rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	close(rep[0]);
+	rep[0] = -1;
+	if (n > 0) {
+		/* exec failed: the child told us why and exits. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		err_set(e, "cannot run %s: %s", argv[0], strerror(child_errno));
+		goto fail;
+	}
+	c->pid = pid;
 	if (outp[1] >= 0)
 		close(outp[1]);
 	if (errp[1] >= 0)
 		close(errp[1]);
-	if (rc != 0) {
-		if (outp[0] >= 0)
-			close(outp[0]);
-		if (errp[0] >= 0)
-			close(errp[0]);
-		c->pid = 0;
-		return err_set(e, "cannot run %s: %s", argv[0], strerror(rc));
-	}
 	c->out_fd = outp[0];
 	c->err_fd = errp[0];
 	c->deadline = timeout_s > 0 ? now_mono() + timeout_s : 0;
 	live_add(c);
 	return 0;
+fail:
+	for (int k = 0; k < 2; k++) {
+		if (outp[k] >= 0)
+			close(outp[k]);
+		if (errp[k] >= 0)
+			close(errp[k]);
+		if (rep[k] >= 0)
+			close(rep[k]);
+	}
+	c->pid = 0;
+	return -1;
 }
 
 bool child_exited(struct child *c)

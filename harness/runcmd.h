@@ -4,8 +4,10 @@
  *
  * A child gets its own process group (so a timeout or an interrupt kills
  * everything it started, and a Ctrl-C on the terminal reaches only us),
- * an argv (never a shell string), stdin from /dev/null, and optionally
- * its stdout/stderr captured into memory.  A deadline is enforced by
+ * an argv (never a shell string), stdin from /dev/null, optionally its
+ * stdout/stderr captured into memory, and PR_SET_PDEATHSIG=SIGKILL, so
+ * even a SIGKILLed harness leaves no iperf running (namespaces or domains
+ * it made are removed by the next session's backend open).  A deadline is enforced by
  * SIGKILL to the whole group.  The group is always killed before the
  * leader is reaped, so the group id cannot have been reused.
  */

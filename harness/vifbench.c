@@ -473,6 +473,8 @@ static int cmd_run(int argc, char **argv)
 	log_open_file(log_path);
 	free(log_path);
 	if (s.be.ops->open(&s.be, &e) < 0) {
+		if (runcmd_interrupted)
+			return finish_interrupted(&s);
 		s.be.ops->close(&s.be);
 		return bad_input(&e);
 	}
@@ -482,6 +484,11 @@ static int cmd_run(int argc, char **argv)
 	if (!(s.kernel = pick_kernel(&s, &e)) || s.be.ops->host_info(&s.be, &hi, &e) < 0) {
 		s.be.ops->close(&s.be);
 		return bad_input(&e);
+	}
+	if (s.plan.v[K_HOST_NOTE].set) {
+		size_t l = strlen(hi.host);
+
+		snprintf(hi.host + l, sizeof(hi.host) - l, "; %s", s.plan.v[K_HOST_NOTE].str);
 	}
 	plan_expand(&s.plan, &s.runs);
 	for (size_t k = 0; k < s.runs.n; k++) {

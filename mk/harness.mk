@@ -26,6 +26,8 @@ bench-harness: harness/vifbench
 # A small netns matrix into build/bench-netns/results.pylist.
 bench-netns: harness/vifbench
 	@mkdir -p build/bench-netns
+	rm -f build/bench-netns/results.pylist build/bench-netns/results.log \
+		build/bench-netns/results.guests.log
 	harness/vifbench run configs/smoke.plan --duration 5 \
 		--results build/bench-netns/results.pylist; rc=$$?; \
 		test $$rc -eq 0 -o $$rc -eq 1 || exit $$rc
@@ -33,7 +35,7 @@ bench-netns: harness/vifbench
 
 clean-harness:
 	rm -f harness/vifbench
-	rm -rf build/harness build/smoke build/bench-netns
+	rm -rf build/harness build/smoke build/bench-netns build/bench-harness
 
 CHECKS += check-harness
 CLEAN += clean-harness

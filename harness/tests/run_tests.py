@@ -258,6 +258,16 @@ def plan_command():
         p = vif("plan", plan, "--results", os.path.join(d, "none.pylist"))
         assert p.returncode == 0, p.stderr
         assert "runs: 24 in 8 guest starts" in p.stdout, p.stdout[-200:]  # 8*2 + 4*2
+        # Runs already ok in the results file are marked done and left out of the ETA.
+        res = write(os.path.join(d, "r.pylist"), repr([
+            {"record": "run", "kernel": "default", "direction": "dom0-to-domU", "vms": 2,
+             "streams": 1, "repeat": 1, "status": "ok"},
+            {"record": "run", "kernel": "default", "direction": "dom0-to-domU", "vms": 3,
+             "streams": 1, "repeat": 1, "status": "failed"}]))
+        p = vif("plan", plan, "--results", res)
+        done = [l.split() for l in p.stdout.splitlines() if l.endswith("  done")]
+        assert [l[2:4] for l in done] == [["vms=2", "streams=1"]], done
+        assert "already ok: 1; to do: 23" in p.stdout, p.stdout[-200:]
 
 
 # ---------------------------------------------------------------- netns
@@ -343,7 +353,7 @@ def netns_kernel_switch():
     assert_clean()
 
 
-def wait_runs(path, n, proc, limit=60):
+def wait_runs(path, n, proc, limit=960):
     """Wait until the file holds n run records (or the process ends)."""
     t_end = time.monotonic() + limit
     while time.monotonic() < t_end:
@@ -382,6 +392,11 @@ def netns_crash_safety():
                     proc.send_signal(signal.SIGKILL)
                     kills += 1
                 proc.wait()
+            # Its children die with it (PR_SET_PDEATHSIG): no orphan iperf.
+            t_end = time.monotonic() + 3
+            while our_iperf_pids() and time.monotonic() < t_end:
+                time.sleep(0.05)
+            assert not our_iperf_pids(), "iperf outlived the SIGKILLed harness"
             now = open(res, "rb").read() if os.path.exists(res) else b""
             if previous:
                 # Every earlier record unchanged, byte for byte; only appends.
@@ -435,6 +450,7 @@ def kill_server_after_first_run(plan, res, guest, *extra):
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     wait_runs(res, 1, proc)
+    time.sleep(0.5)   # well inside the 2 s second run, its clients connected
     out = subprocess.run(["ip", "netns", "pids", guest], capture_output=True, text=True,
                          timeout=10).stdout.split()
     assert out, "no process in %s" % guest
@@ -486,7 +502,8 @@ def netns_failed_guest():
         assert rc == 0, "exit %d: %s" % (rc, err[-500:])
         rr = runs(read_list(res))
         seq = [(r["streams"], r["status"]) for r in rr]
-        assert seq[:3] == [(1, "ok"), (2, "failed"), (2, "ok")], seq
+        assert seq[:3] == [(1, "ok"), (2, "failed"), (2, "ok")], "%s; log: %s" % (
+            seq, err[-700:])
         assert rr[1]["reason"].startswith("vb-1: "), rr[1]["reason"]
         assert ("vb-1", 9) in server_deaths(log), "restart not logged"
         assert "retrying (1 of 1)" in err, err[-500:]

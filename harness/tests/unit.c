@@ -24,6 +24,10 @@
 #include "plan.h"
 #include "pylit.h"
 #include "results.h"
+#include "runcmd.h"
+#include <signal.h>
+#include <sys/wait.h>
+#include <dirent.h>
 
 static const char *datadir;
 static char tmpdir[256];
@@ -447,6 +451,105 @@ static void t_results(void)
 	results_close(&r);
 }
 
+/* ---- run-command ---- */
+
+/*
+ * Is any process of group pg still running (zombies do not count: PID 1
+ * here does not always reap orphans at once)?
+ */
+static bool group_alive(pid_t pg)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool alive = false;
+
+	while (d && (de = readdir(d)) && !alive) {
+		char path[300], buf[512], *rp, state;
+		int pgrp = 0;
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) &&
+		    sscanf(rp + 1, " %c %*d %d", &state, &pgrp) == 2)
+			alive = pgrp == pg && state != 'Z' && state != 'X';
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return alive;
+}
+
+static void t_runcmd(void)
+{
+	struct buf out = { 0 };
+	struct err e;
+	double t0;
+
+	const char *echo[] = { "printf", "a b\\n%s", "'; rm -rf /'", NULL };
+	CHECK(run_argv(echo, 5, &out, &e) == 0, "printf: %s", e.msg);
+	CHECK(out.p && !strcmp(out.p, "a b\n'; rm -rf /'"), "argv passed verbatim: %s", out.p);
+	buf_free(&out);
+
+	const char *fail[] = { "sh", "-c", "echo oops >&2; exit 3", NULL };
+	CHECK(run_argv(fail, 5, NULL, &e) < 0 && strstr(e.msg, "exit 3") && strstr(e.msg, "oops"),
+	      "exit status and stderr: %s", e.msg);
+
+	const char *missing[] = { "vifbench-no-such-program", NULL };
+	CHECK(run_argv(missing, 5, NULL, &e) < 0 && strstr(e.msg, "cannot run") &&
+	      strstr(e.msg, "No such file"), "exec failure: %s", e.msg);
+
+	/* A deadline kills the whole group, grandchildren included. */
+	const char *tree[] = { "sh", "-c", "sleep 30 & sleep 30; wait", NULL };
+	struct child c, *cp = &c;
+
+	t0 = now_mono();
+	CHECK(child_start(&c, tree, RC_CAPTURE_OUT, 0.3, &e) == 0, "start: %s", e.msg);
+	pid_t pg = c.pid;
+	CHECK(child_wait_all(&cp, 1, NULL, NULL) == 0, "wait");
+	CHECK(c.timed_out && now_mono() - t0 < 2.0, "deadline not enforced (%.2f s)",
+	      now_mono() - t0);
+	for (int k = 0; k < 100 && group_alive(pg); k++)
+		sleep_s(0.01);
+	CHECK(!group_alive(pg), "process group %d still alive", (int)pg);
+	char how[64];
+
+	child_describe_status(&c, how, sizeof(how));
+	CHECK(strstr(how, "timed out"), "status text: %s", how);
+	child_free(&c);
+
+	/* Several children at once, outputs kept apart. */
+	const char *a[] = { "sh", "-c", "sleep 0.2; echo A", NULL };
+	const char *b[] = { "sh", "-c", "echo B; echo b >&2", NULL };
+	struct child cs[2], *cps[2] = { &cs[0], &cs[1] };
+
+	CHECK(child_start(&cs[0], a, RC_CAPTURE_OUT | RC_CAPTURE_ERR, 5, &e) == 0, "a");
+	CHECK(child_start(&cs[1], b, RC_CAPTURE_OUT | RC_CAPTURE_ERR, 5, &e) == 0, "b");
+	CHECK(child_wait_all(cps, 2, NULL, NULL) == 0, "wait 2");
+	CHECK(cs[0].out.p && !strcmp(cs[0].out.p, "A\n") && cs[1].out.p &&
+	      !strcmp(cs[1].out.p, "B\n") && cs[1].err.p && !strcmp(cs[1].err.p, "b\n"),
+	      "outputs mixed up");
+	CHECK(WIFEXITED(cs[0].status) && WEXITSTATUS(cs[0].status) == 0, "status a");
+	child_free(&cs[0]);
+	child_free(&cs[1]);
+
+	/* child_stop: SIGTERM, grace, then SIGKILL for one that ignores it. */
+	const char *stubborn[] = { "sh", "-c", "trap '' TERM; sleep 30", NULL };
+
+	CHECK(child_start(&c, stubborn, RC_NULL_OUT, 0, &e) == 0, "start stubborn");
+	sleep_s(0.1);
+	t0 = now_mono();
+	pg = c.pid;
+	child_stop(&c, 0.3);
+	for (int k = 0; k < 100 && group_alive(pg); k++)
+		sleep_s(0.01);
+	CHECK(now_mono() - t0 < 2.5 && c.pid == 0 && !group_alive(pg), "stop did not kill");
+	child_free(&c);
+}
+
 /* ---- helper modes for run_tests.py ---- */
 
 static int pylit_encode(const char *in, const char *out)
@@ -530,6 +633,7 @@ int main(int argc, char **argv)
 	run_test("pylit: floats", t_pylit_float);
 	run_test("pylit: write/read round trip", t_pylit_roundtrip_c);
 	run_test("results: append, verbatim, refuse, lock", t_results);
+	run_test("runcmd: argv, status, exec failure, deadline kills group, stop", t_runcmd);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	char cmd[300];
 
