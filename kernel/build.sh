@@ -43,13 +43,19 @@ ksrc=$(cd "$ksrc" && pwd -P)
 mkdir -p "$build" "$outroot"
 build=$(cd "$build" && pwd -P)
 case $ksrc/ in "$build"/*) die "KSRC '$ksrc' is inside the build folder $build" ;; esac
-for tool in quilt make gcc ld bc perl sha256sum tar timeout; do
+for tool in quilt make gcc ld bc perl sha256sum tar timeout flock; do
 	command -v "$tool" >/dev/null || die "'$tool' is not installed (Debian: see .ci/packages and docs/kernel.md)"
 done
 for f in "${frags[@]}"; do [ -f "$f" ] || die "config fragment $f is missing"; done
 "$PYTHON" "$repo/kernel/series.py" check-listed "$series" "$patches" >/dev/null
 mapfile -t want < <("$PYTHON" "$repo/kernel/series.py" list "$series" "$flavour")
 
+# One build per flavour at a time: both arches share the flavour's work copy.
+exec 9>"$build/lock-$flavour"
+if ! flock -n 9; then
+	echo "kernel/build.sh: another $flavour build is running; waiting for it (up to ${timeout_s}s)"
+	flock -w "$timeout_s" 9 || die "gave up waiting for the other $flavour build"
+fi
 src=$build/src-$flavour
 obj=$build/obj-$flavour-$arch
 out=$outroot/kernel-$flavour-$arch
