@@ -55,7 +55,9 @@ struct backend_ops {
 	int (*open)(struct backend *b, struct err *e);
 	int (*host_info)(struct backend *b, struct host_info *hi, struct err *e);
 	/* Label of the kernel dom0 runs now, or NULL if the backend cannot
-	 * tell (the runner then uses the plan's `kernel`). */
+	 * tell (the runner then uses the plan's `kernel`).  Called before
+	 * open as well (to refuse a wrong kernel before anything starts), so
+	 * it must only read (e.g. /proc/cmdline: vifbench.kernel=LABEL). */
 	const char *(*running_kernel)(struct backend *b);
 	/* Make guests 1..max_vms startable (xen: clone the template into
 	 * <clone_prefix>1..N; netns: nothing). */

@@ -488,7 +488,8 @@ static int netns_stop_guests(struct backend *b, unsigned n, struct guest *g, str
 		if (remove_veth(i, e) < 0 || remove_ns(name, e) < 0)
 			rc = -1;
 	}
-	if (n >= ns->nstarted)
+	/* On failure keep nstarted, so close() tries again. */
+	if (rc == 0 && n >= ns->nstarted)
 		ns->nstarted = 0;
 	return rc;
 }

@@ -27,11 +27,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vifbench plan PLAN [--key value ...]\n"
 		"       vifbench run PLAN [--key value ...]\n"
+		"       vifbench clone PLAN [--key value ...]\n"
 		"       vifbench --version | --help\n"
 		"\n"
 		"plan  print every run of PLAN in order, the count and an estimated time\n"
 		"      (runs already recorded ok in the results file are marked done)\n"
 		"run   run PLAN, appending to the results file; rerun to resume\n"
+		"clone make guests 1..max(vms) from the template (xen; netns: nothing)\n"
 		"\n"
 		"Every key of a plan file (`key = value`, # comments) is also an option\n"
 		"(--key value or --key=value), which overrides the file:\n");
@@ -664,6 +666,41 @@ fatal:
 	return EXIT_RUNS_FAILED;
 }
 
+/* vifbench clone PLAN: make guests 1..max(vms) startable (xen: clones). */
+static int cmd_clone(int argc, char **argv)
+{
+	struct plan p;
+	struct backend be = { 0 };
+	struct err e;
+	long max_vms = 0;
+	int rc = 0;
+
+	runcmd_install_signal_handlers();
+	plan_init(&p);
+	if (parse_args(argc, argv, &p, &e) < 0)
+		return bad_input(&e);
+	be.ops = backend_find(p.v[K_BACKEND].str);
+	be.plan = &p;
+	for (size_t k = 0; k < p.v[K_VMS].nints; k++)
+		if (p.v[K_VMS].ints[k] > max_vms)
+			max_vms = p.v[K_VMS].ints[k];
+	if (be.ops->validate(&be, &e) < 0)
+		return bad_input(&e);
+	if (be.ops->open(&be, &e) < 0) {
+		be.ops->close(&be);
+		return bad_input(&e);
+	}
+	if (be.ops->prepare(&be, (unsigned)max_vms, &e) < 0) {
+		logf_("clone: %s", e.msg);
+		rc = EXIT_RUNS_FAILED;
+	} else {
+		logf_("backend %s: guests 1..%ld ready to start", be.ops->name, max_vms);
+	}
+	be.ops->close(&be);
+	plan_free(&p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -682,6 +719,8 @@ int main(int argc, char **argv)
 		return cmd_plan(argc, argv);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
+	if (!strcmp(argv[1], "clone"))
+		return cmd_clone(argc, argv);
 	fprintf(stderr, "vifbench: unknown command '%s' (see vifbench --help)\n", argv[1]);
 	return EXIT_BAD_INPUT;
 }
