@@ -136,9 +136,15 @@ static int cmd_plan(int argc, char **argv)
 		bool ok = results_has_ok(&r, x->kernel, x->direction, x->vms, x->streams, x->repeat);
 
 		if (k == 0 || x->group != l.r[k - 1].group) {
+			bool todo = false;
+
 			printf("kernel %s, N=%ld, repeat %ld: start %ld guests\n", x->kernel,
 			       x->vms, x->repeat, x->vms);
-			eta += ops->start_estimate_s((unsigned)x->vms);
+			for (size_t j = k; j < l.n && l.r[j].group == x->group; j++)
+				todo |= !results_has_ok(&r, l.r[j].kernel, l.r[j].direction,
+							l.r[j].vms, l.r[j].streams, l.r[j].repeat);
+			if (todo)
+				eta += ops->start_estimate_s((unsigned)x->vms);
 		}
 		printf("  %4zu  %-8s vms=%-3ld streams=%-2ld repeat=%-2ld %-13s%s\n", k + 1,
 		       x->kernel, x->vms, x->streams, x->repeat, x->direction,
