@@ -480,12 +480,15 @@ static int cmd_run(int argc, char **argv)
 	log_path = results_log_path(s.plan.v[K_RESULTS].str);
 	log_open_file(log_path);
 	free(log_path);
+	double t_open = now_mono();
+
 	if (s.be.ops->open(&s.be, &e) < 0) {
 		if (runcmd_interrupted)
 			return finish_interrupted(&s);
 		s.be.ops->close(&s.be);
 		return bad_input(&e);
 	}
+	logf_("backend %s open in %.2f s", s.be.ops->name, now_mono() - t_open);
 	if (runcmd_interrupted)
 		return finish_interrupted(&s);
 	/* Backends that know the running kernel (xen) are asked after open. */

@@ -46,6 +46,8 @@ def main():
     m = re.search(r"harness own CPU: ([\d.]+) s user, ([\d.]+) s system, over ([\d.]+) s", log)
     own_cpu, session = float(m.group(1)) + float(m.group(2)), float(m.group(3))
     beyond = wall - iperf - starts - stops
+    opened = float(re.search(r"backend netns open in ([\d.]+) s", log).group(1))
+    gaps = wall - elapsed - starts - stops - opened
     print("bench-harness: netns, %d runs x %d s (vms 1-2, streams 1-2, both directions)"
           % (len(recs), duration))
     print("  wall time of vifbench run:       %7.2f s" % wall)
@@ -55,6 +57,9 @@ def main():
           % (elapsed, (elapsed - iperf) / len(recs)))
     print("  overhead beyond iperf + guests:  %7.2f s = %.2f %% of iperf time (goal <= 3 %%)"
           % (beyond, 100.0 * beyond / iperf))
+    print("    of which iperf's own overrun:  %7.2f s; backend open %.2f s; the rest "
+          "(process start, records, between runs, close) %.2f s = %.2f %%"
+          % (elapsed - iperf, opened, gaps, 100.0 * gaps / iperf))
     print("  overhead incl. guest start/stop: %7.2f s = %.2f %% of iperf time"
           % (wall - iperf, 100.0 * (wall - iperf) / iperf))
     print("  harness own CPU:                 %7.3f s over %.1f s = %.3f %% of one CPU "
