@@ -332,13 +332,15 @@ static int do_run(struct session *s, const struct run *x, const struct guest *g)
 		ok = false;
 	}
 	add_common(&b, s, x, g);
+	/* A failed run keeps what was measured: guests that reported nothing
+	 * are left out (the contract's "possibly fewer than vms entries"),
+	 * and the reason names them. */
 	buf_adds(&b, ", 'per_guest_gbps': [");
-	for (long i = 0; i < x->vms; i++) {
-		buf_adds(&b, i ? ", " : "");
-		if (measured[i])
-			pyl_float(&b, res[i].gbps);
-		else
-			pyl_none(&b);
+	for (long i = 0, n = 0; i < x->vms; i++) {
+		if (!measured[i])
+			continue;
+		buf_adds(&b, n++ ? ", " : "");
+		pyl_float(&b, res[i].gbps);
 	}
 	buf_adds(&b, "], 'total_gbps': ");
 	pyl_float(&b, total);

@@ -481,6 +481,10 @@ def netns_failed_guest():
         assert ours[0]["reason"].startswith("vb-2: ") and "vb-1" not in ours[0]["reason"], \
             ours[0]["reason"]
         assert ours[0]["per_guest_gbps"][0] > 0, ours[0]
+        for r in bad:   # the contract's types hold for failed records too
+            assert 0 <= len(r["per_guest_gbps"]) <= r["vms"] and all(
+                isinstance(v, float) for v in r["per_guest_gbps"]), r
+            assert isinstance(r["total_gbps"], float) and r["reason"], r
         assert_failures_explained(bad, log, allowed=1)
         check_run_records([{"record": "meta", "dom0_vcpus": os.cpu_count()}] +
                           [r for r in rr if r["status"] == "ok"], 2)
