@@ -47,6 +47,23 @@ const struct optdef optdefs[K_NKEYS] = {
 		"times a failed run is retried at once, same guests (the failed record stays)" },
 	[K_HOST_NOTE] = { "host_note", OT_STR, NULL, NULL, 0, 0,
 		"words added to the meta record's host, e.g. 'emulated: qemu tcg'" },
+	[K_TEMPLATE_DIR] = { "template_dir", OT_STR, NULL, NULL, 0, 0,
+		"xen: folder of <template>.cfg (+ template.env with KERNEL=, RAMDISK=); "
+		"default $TESTHOST_TEMPLATE_DIR or /etc/vifbench/templates" },
+	[K_GUEST_KERNEL] = { "guest_kernel", OT_STR, NULL, NULL, 0, 0,
+		"xen: guest kernel (PV); default KERNEL= of the template folder's env file" },
+	[K_GUEST_RAMDISK] = { "guest_ramdisk", OT_STR, NULL, NULL, 0, 0,
+		"xen: guest initramfs; default RAMDISK= of the template folder's env file" },
+	[K_GUEST_MEMORY] = { "guest_memory", OT_INT, "512", NULL, 32, 1048576,
+		"xen: guest memory, MB (the study: 512)" },
+	[K_GUEST_VCPUS] = { "guest_vcpus", OT_INT, "2", NULL, 1, 128,
+		"xen: guest VCPUs (the study: 2)" },
+	[K_GUEST_CPUS] = { "guest_cpus", OT_STR, NULL, NULL, 0, 0,
+		"xen: xl cpus= for the guests, e.g. '1' or '2-7'; default $TESTHOST_GUEST_CPUS, "
+		"else unpinned" },
+	[K_REBOOT] = { "reboot", OT_CHOICE, "yes", "yes no", 0, 0,
+		"xen, real host: after grub-reboot into the next kernel, reboot (no: only "
+		"select it)" },
 };
 
 static void normalise_key(const char *in, char *out, size_t len)
@@ -119,7 +136,7 @@ static char *trim(char *s)
 
 static char *known_keys(void)
 {
-	static char list[512];
+	static char list[1024];
 	size_t off = 0;
 
 	for (int k = 0; k < K_NKEYS; k++)
