@@ -8,8 +8,14 @@ TH_TOOLS := $(TH_SRC)/build
 # What the host is made of; `make testhost` builds all of it.
 TESTHOST := $(TH_OUT)/xen.elf $(TH_OUT)/linux/vmlinuz $(TH_OUT)/dom0-initrd.cpio
 
-.PHONY: testhost check-testhost clean-testhost testhost-recheck
-testhost: $(TESTHOST)
+.PHONY: testhost testhost-build check-testhost clean-testhost testhost-recheck
+# Several sessions share build/: one build at a time (flock); qemu-boot takes the
+# same lock, shared, while QEMU loads the images.
+testhost:
+	@mkdir -p $(TH_OUT)
+	@flock $(TH_OUT)/.lock $(MAKE) --no-print-directory TH_OUT=$(TH_OUT) testhost-build
+
+testhost-build: $(TESTHOST)
 	@echo "testhost: xen $$(cat $(TH_OUT)/xen.elf.version), dom0/guest kernel $$(cat $(TH_OUT)/linux/release); boot with testhost/qemu-boot"
 
 # apt's current linux-image-amd64 kernel; the file is rewritten only when it changes
