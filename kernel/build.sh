@@ -13,6 +13,9 @@
 # Environment: JOBS (make -j, default 2), KERNEL_BUILD_DIR, KERNEL_OUT_DIR,
 # KERNEL_BUILD_TIMEOUT (seconds, default 7200), PYTHON.
 set -euo pipefail
+# The braces make bash read the whole script before running it, so editing
+# this file while a build runs cannot derail that build.
+{
 
 die() { echo "kernel/build.sh: $*" >&2; exit 1; }
 
@@ -228,3 +231,5 @@ rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "kernel/build.sh: $out/bzImage ($(stat -c %s "$out/bzImage") bytes)," \
 	"make took $((build_end - build_start)) s, all steps $(($(date +%s) - started)) s"
+exit
+}

@@ -11,6 +11,9 @@
 #
 # --queue-only stops after the apply and checkpatch steps (a minute, no builds).
 set -euo pipefail
+# The braces make bash read the whole script before running it, so editing
+# this file while a build runs cannot derail that build.
+{
 
 die() { echo "check-kernel: FAIL: $*" >&2; exit 1; }
 queue_only=0
@@ -105,3 +108,5 @@ for flavour in plain patched; do
 	done
 done
 echo "check-kernel: passed${warned[*]:+; checkpatch warnings in: ${warned[*]}}"
+exit
+}
