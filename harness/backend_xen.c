@@ -612,20 +612,22 @@ out:
 
 /*
  * Split event channels as the frontend wrote them: event-channel-tx and
- * -rx (split) or event-channel (one); with several queues the keys are
- * under queue-<k>/ and every queue must be split.  -1: not written yet.
+ * -rx (split) or event-channel (one); with more than one queue the keys
+ * are under queue-<k>/ and every queue must be split.  -1: not written yet.
  */
 static int split_evtchn(struct xen *x, unsigned domid)
 {
 	char *nq = xs_get(x, "/local/domain/%u/device/vif/0/multi-queue-num-queues", domid);
+	/* netfront writes the count whenever the backend offers queues, but
+	 * puts one queue's keys flat, as without multi-queue. */
 	int queues = nq ? atoi(nq) : 0, split = 1;
 
 	free(nq);
-	for (int q = 0; q < (queues > 0 ? queues : 1); q++) {
+	for (int q = 0; q < (queues > 1 ? queues : 1); q++) {
 		char sub[32] = "";
 		char *tx, *one;
 
-		if (queues > 0)
+		if (queues > 1)
 			snprintf(sub, sizeof(sub), "queue-%d/", q);
 		tx = xs_get(x, "/local/domain/%u/device/vif/0/%sevent-channel-tx", domid, sub);
 		one = xs_get(x, "/local/domain/%u/device/vif/0/%sevent-channel", domid, sub);

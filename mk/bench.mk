@@ -1,0 +1,38 @@
+# make bench (= bench-xen): the study's matrix, small, on the emulated Xen host (testhost/),
+# on every dom0 kernel there is: Debian's stock kernel, plus plain/patched when
+# out/kernel-<flavour>-x86_64/bzImage exist (make kernel-plain / kernel-patched).
+# Results in build/bench/results.pylist (each boot's files in build/bench/results.boots/),
+# plots beside them in build/bench/analysis/.
+# make check-xen: end-to-end test of the xen backend on the emulated host (two boots).
+
+BENCH := bench-xen
+BENCH_OUT := build/bench
+
+.PHONY: bench-xen check-xen clean-bench
+bench-xen: testhost harness/vifbench
+	@start=$$(date +%s); echo "bench: started $$(date -u +%FT%TZ)"; \
+	kernels=stock; for k in plain patched; do \
+		if [ -f out/kernel-$$k-x86_64/bzImage ]; then kernels="$$kernels $$k"; fi; done; \
+	echo "bench: dom0 kernels: $$kernels (configs/bench.plan, emulated host; fresh results)"; \
+	rm -rf $(BENCH_OUT); mkdir -p $(BENCH_OUT); \
+	testhost/run-plan configs/bench.plan --results $(BENCH_OUT)/results.pylist --kernels "$$kernels"; \
+	rc=$$?; \
+	first=$$(grep -o "'start': '[^']*', 'elapsed': [0-9.]*" $(BENCH_OUT)/results.pylist 2>/dev/null | head -n 1 \
+		| sed "s/'start': '\(.*\)', 'elapsed': \(.*\)/\1 \2/"); \
+	if [ -n "$$first" ]; then set -- $$first; \
+		echo "bench: first result measured $$(( $$(date -d "$$1" +%s) + $${2%.*} - start ))s after make bench started"; fi; \
+	echo "bench: run-plan exit status $$rc after $$(( $$(date +%s) - start ))s"; \
+	test -s $(BENCH_OUT)/results.pylist || { echo "bench: no results"; exit 1; }; \
+	$(MAKE) --no-print-directory plots RESULTS=$(BENCH_OUT)/results.pylist || exit 1; \
+	echo "bench: results $(BENCH_OUT)/results.pylist (logs per boot in $(BENCH_OUT)/results.boots/)"; \
+	echo "bench: plots and report in $(BENCH_OUT)/analysis/"; \
+	test $$rc -eq 0
+
+check-xen: testhost harness/vifbench
+	testhost/check-xen
+
+clean-bench:
+	rm -rf $(BENCH_OUT) build/check-xen
+
+CHECKS += check-xen
+CLEAN += clean-bench
