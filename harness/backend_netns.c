@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "tcp_probe.h"
 #include "runcmd.h"
 
 #define NS_PREFIX "vb-"
@@ -299,32 +300,6 @@ static int netns_prepare(struct backend *b, unsigned max_vms, struct err *e)
 	return 0;
 }
 
-/* Does addr:port accept a TCP connection within wait_s? */
-static bool port_answers(const char *addr, int port, double wait_s)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd, err = 0;
-	socklen_t len = sizeof(err);
-	struct pollfd p;
-	bool ok = false;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return false;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		ok = true;
-	} else if (errno == EINPROGRESS) {
-		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		if (poll(&p, 1, (int)(wait_s * 1000)) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-			ok = true;
-	}
-	close(fd);
-	return ok;
-}
-
 static int netns_stop_guests(struct backend *b, unsigned n, struct guest *g, struct err *e);
 
 /* Start guest i's `iperf -s` inside its namespace, output to the log. */
@@ -368,7 +343,7 @@ static int netns_check_guests(struct backend *b, unsigned n, struct guest *g, st
 		if (start_server(ns, i + 1, p, e) < 0)
 			return -1;
 		deadline = now_mono() + (double)p->v[K_GUEST_START_TIMEOUT].num;
-		while (!port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
+		while (!tcp_port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
 			if (now_mono() > deadline || runcmd_interrupted ||
 			    child_exited(&ns->server[i]))
 				return err_set(e, "%s: iperf -s had ended (%s) and did not come back",
@@ -436,7 +411,7 @@ static int netns_start_guests(struct backend *b, unsigned n, struct guest *g, st
 				err_set(e, "%s: iperf -s ended at once (%s)", g[i].name, how);
 				goto fail;
 			}
-			if (port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
+			if (tcp_port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
 				ready[i] = true;
 				nready++;
 			}

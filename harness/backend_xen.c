@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "backend.h"
+#include "tcp_probe.h"
 
 #ifdef VIFBENCH_XEN
 
@@ -95,32 +96,6 @@ static struct child *xcalloc_children(unsigned n)
 
 	memset(c, 0, sz);
 	return c;
-}
-
-/* Does addr:port accept a TCP connection within wait_s?  (as netns) */
-static bool port_answers(const char *addr, int port, double wait_s)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd, err = 0;
-	socklen_t len = sizeof(err);
-	struct pollfd p;
-	bool ok = false;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return false;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		ok = true;
-	} else if (errno == EINPROGRESS) {
-		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		if (poll(&p, 1, (int)(wait_s * 1000)) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-			ok = true;
-	}
-	close(fd);
-	return ok;
 }
 
 static const char *template_dir(const struct plan *p)
@@ -729,7 +704,7 @@ static int xen_start_guests(struct backend *b, unsigned n, struct guest *g, stru
 				continue;
 			if (g[i].split_evtchn < 0)
 				g[i].split_evtchn = split_evtchn(x, domid[i]);
-			if (port_answers(g[i].addr, port, 0.2)) {
+			if (tcp_port_answers(g[i].addr, port, 0.2)) {
 				ready[i] = true;
 				nready++;
 			}
@@ -787,14 +762,14 @@ static int xen_check_guests(struct backend *b, unsigned n, struct guest *g, stru
 		uint32_t domid;
 		double until;
 
-		if (port_answers(g[i].addr, port, 2.0))
+		if (tcp_port_answers(g[i].addr, port, 2.0))
 			continue;
 		if (libxl_name_to_domid(x->ctx, g[i].name, &domid) != 0)
 			return err_set(e, "%s: the domain is gone (crashed?)", g[i].name);
 		logf_("xen: %s: iperf port %d not answering; waiting for the guest to restart "
 		      "its server", g[i].name, port);
 		until = now_mono() + SERVER_BACK_S;
-		while (!port_answers(g[i].addr, port, 0.5)) {
+		while (!tcp_port_answers(g[i].addr, port, 0.5)) {
 			if (now_mono() > until || runcmd_interrupted)
 				return err_set(e, "%s: iperf server dead (port %d not answering for "
 					       "%.0f s)", g[i].name, port, SERVER_BACK_S);
