@@ -50,26 +50,6 @@ static double netns_estimate(unsigned n)
 	return 0.5 + 0.05 * n;
 }
 
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char full[4096];
-
-	if (!path)
-		path = "/usr/bin:/bin:/usr/sbin:/sbin";
-	for (const char *d = path; *d;) {
-		size_t l = strcspn(d, ":");
-
-		snprintf(full, sizeof(full), "%.*s/%s", (int)l, d, prog);
-		if (access(full, X_OK) == 0)
-			return true;
-		d += l;
-		if (*d == ':')
-			d++;
-	}
-	return false;
-}
-
 static int netns_validate(struct backend *b, struct err *e)
 {
 	const struct optval *vms = &b->plan->v[K_VMS];
@@ -80,9 +60,9 @@ static int netns_validate(struct backend *b, struct err *e)
 		if (vms->ints[k] > MAX_GUESTS)
 			return err_set(e, "%s: vms: netns addresses at most %d guests",
 				       vms->where, MAX_GUESTS);
-	if (!in_path("ip"))
+	if (!runcmd_in_path("ip"))
 		return err_set(e, "backend netns: 'ip' (iproute2) not found in PATH");
-	if (!in_path("iperf"))
+	if (!runcmd_in_path("iperf"))
 		return err_set(e, "backend netns: 'iperf' (iperf 2) not found in PATH");
 	return 0;
 }

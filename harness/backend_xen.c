@@ -68,26 +68,6 @@ struct xen {
 
 /* ---------- helpers ---------- */
 
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char full[4096];
-
-	if (!path)
-		path = "/usr/bin:/bin:/usr/sbin:/sbin";
-	for (const char *d = path; *d;) {
-		size_t l = strcspn(d, ":");
-
-		snprintf(full, sizeof(full), "%.*s/%s", (int)l, d, prog);
-		if (access(full, X_OK) == 0)
-			return true;
-		d += l;
-		if (*d == ':')
-			d++;
-	}
-	return false;
-}
-
 /* n zeroed child slots (at least one, so n = 0 is fine). */
 static struct child *xcalloc_children(unsigned n)
 {
@@ -265,9 +245,9 @@ static int xen_validate(struct backend *b, struct err *e)
 		if (vms->ints[k] > MAX_GUESTS)
 			return err_set(e, "%s: vms: the xen backend addresses at most %d guests "
 				       "(" SUBNET ".11-254)", vms->where, MAX_GUESTS);
-	if (!in_path("xl"))
+	if (!runcmd_in_path("xl"))
 		return err_set(e, "backend xen: 'xl' not found in PATH (install xen-utils)");
-	if (!in_path("iperf"))
+	if (!runcmd_in_path("iperf"))
 		return err_set(e, "backend xen: 'iperf' (iperf 2) not found in PATH");
 	if (access("/proc/xen/capabilities", R_OK) < 0)
 		return err_set(e, "backend xen: /proc/xen/capabilities missing: not running "

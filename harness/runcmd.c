@@ -383,3 +383,23 @@ int run_argv(const char *const argv[], double timeout_s, struct buf *out,
 	child_free(&c);
 	return rc;
 }
+
+bool runcmd_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char full[4096];
+
+	if (!path)
+		path = "/usr/bin:/bin:/usr/sbin:/sbin";
+	for (const char *d = path; *d;) {
+		size_t l = strcspn(d, ":");
+
+		snprintf(full, sizeof(full), "%.*s/%s", (int)l, d, prog);
+		if (access(full, X_OK) == 0)
+			return true;
+		d += l;
+		if (*d == ':')
+			d++;
+	}
+	return false;
+}

@@ -78,4 +78,8 @@ void child_describe_status(const struct child *c, char *out, size_t len);
 int run_argv(const char *const argv[], double timeout_s, struct buf *out,
 	     struct err *e);
 
+/* Is there an executable `prog` in PATH (what execvp would find)?  For
+ * validate steps: say which tool is missing before anything starts. */
+bool runcmd_in_path(const char *prog);
+
 #endif
