@@ -351,9 +351,12 @@ def netns_kernel_switch():
         p = vif("run", plan, "--kernel", "patched", "--port", PORT)
         assert p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr[-500:])
         recs = read_list(res)
-        assert [(r["record"], r["kernel"]) for r in recs] == [
+        # A run broken by iperf -s's occasional SIGSEGV is retried: its
+        # failed record stays, so judge the ok ones and explain the rest.
+        assert [(r["record"], r["kernel"]) for r in recs if r.get("status", "ok") == "ok"] == [
             ("meta", "plain"), ("run", "plain"), ("meta", "patched"), ("run", "patched")]
-        assert all(r["status"] == "ok" for r in runs(recs))
+        assert_failures_explained([r for r in runs(recs) if r["status"] != "ok"],
+                                  os.path.join(d, "results.log"))
     assert_clean()
 
 
