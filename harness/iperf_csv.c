@@ -119,5 +119,14 @@ int iperf_parse_csv(const char *text, int want_streams, int duration,
 		snprintf(reason, len, "a stream ran only %.1f s of %d s", shortest, duration);
 		return -1;
 	}
+	/* A connection that moved nothing is no measurement (seen in netns,
+	 * -R -P 2: one stream reported 0 bits/s over the whole run). */
+	for (int k = 0; k < ns; k++) {
+		if (s[k].bps <= 0) {
+			snprintf(reason, len, "stream %ld moved no data in %.1f s", s[k].id,
+				 s[k].end);
+			return -1;
+		}
+	}
 	return 0;
 }

@@ -298,6 +298,11 @@ static void t_csv_failures(void)
 			      "x,a,1,b,2,2,0.0-2.0,1,2000000000\n"
 			      "x,a,1,b,2,-1,0.0-2.0,2,3000000000\n", 2, 2, &r, why,
 			      sizeof(why)) == 0 && fabs(r.gbps - 3.0) < 1e-12, "sum line %f", r.gbps);
+	/* A stream that moved nothing over the whole run fails it. */
+	CHECK(iperf_parse_csv("x,a,1,b,2,1,0.0-2.0,1,1000000000\n"
+			      "x,a,1,b,2,2,0.0-2.0,0,0\n", 2, 2, &r, why,
+			      sizeof(why)) < 0 && strstr(why, "stream 2 moved no data"),
+	      "zero stream: %s", why);
 	/* Interval lines (-i) before the final ones. */
 	CHECK(iperf_parse_csv("x,a,1,b,2,1,0.0-1.0,1,5000000000\n"
 			      "x,a,1,b,2,1,1.0-2.0,1,7000000000\n"
