@@ -24,7 +24,7 @@ class OutputError(Exception):
     pass
 
 
-def render(rs, out_dir, prefix):
+def render(rs, out_dir, prefix, regions=stats.REGIONS):
     """Write every output of result set rs into the existing, empty folder out_dir.
     Returns the list of file names written."""
     plot_files = []
@@ -44,11 +44,15 @@ def render(rs, out_dir, prefix):
         plots.save(res[0], os.path.join(out_dir, name))
         fairness_files.append(name)
     comparisons = stats.compare(rs)
+    by_region = [('total Gbit/s', stats.compare_regions(rs, stats.total, regions)),
+                 ('dom0 CPU %', stats.compare_regions(rs, stats.cpu, regions))]
     texts = {
         'verdicts.csv': report.verdict_csv(comparisons),
         'fairness.csv': report.fairness_csv(rs),
         'points.csv': report.points_csv(rs),
-        'REPORT.md': report.report_markdown(rs, comparisons, plot_files, fairness_files, prefix),
+        'regions.csv': report.regions_csv(by_region),
+        'REPORT.md': report.report_markdown(rs, comparisons, plot_files, fairness_files, prefix,
+                                            by_region),
         MARKER: 'Made by vifbench analysis from: %s\n' % ' '.join(rs.paths),
     }
     for name, text in texts.items():
@@ -76,7 +80,7 @@ def _check_out(out, inputs):
     return out
 
 
-def analyse(paths, out, prefix='V3'):
+def analyse(paths, out, prefix='V3', regions=stats.REGIONS):
     """Load, validate, render into a temp folder beside out, then move it into place.
     Raises ResultsError / OutputError before touching out. Returns the files written."""
     rs = load_mod.load(paths)
@@ -89,7 +93,7 @@ def analyse(paths, out, prefix='V3'):
     tmp = tempfile.mkdtemp(prefix='.%s.tmp-' % os.path.basename(out), dir=parent)
     old = None
     try:
-        files = render(rs, tmp, prefix)
+        files = render(rs, tmp, prefix, regions)
         os.chmod(tmp, 0o755)
         if os.path.exists(out):
             old = tempfile.mkdtemp(prefix='.%s.old-' % os.path.basename(out), dir=parent)
@@ -118,10 +122,17 @@ def main(argv=None):
     ap.add_argument('-o', '--out', help="output folder (default: 'analysis' beside the first "
                                         'results file); replaced as a whole')
     ap.add_argument('--prefix', default='V3', help='plot file name prefix (default V3)')
+    ap.add_argument('--regions', default='1-4,5-',
+                    help="ranges of N for the region verdicts, e.g. '1-4,5-' (the default: the "
+                         "study's 'up to 4 VMs' and 'above 4 VMs')")
     args = ap.parse_args(argv)
+    try:
+        regions = stats.parse_regions(args.regions)
+    except ValueError as e:
+        ap.error('--regions: %s' % e)
     out = args.out or load_mod.default_out_dir(args.results)
     try:
-        files = analyse(args.results, out, args.prefix)
+        files = analyse(args.results, out, args.prefix, regions)
     except (load_mod.ResultsError, OutputError, OSError) as e:
         print('analysis: error: %s' % e, file=sys.stderr)
         return 2

@@ -200,7 +200,8 @@ def run_counts(rs):
 MAX_FAILED_LISTED = 50
 
 
-def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
+def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions=()):
+    """regions: [(measure name, [RegionComparison])], the region verdicts section."""
     L = ['# %s: vifbench results' % prefix, '']
     L.append('Source%s: %s.' % ('s' if len(rs.paths) > 1 else '',
                                 ', '.join('`%s`' % p for p in rs.paths)))
@@ -274,6 +275,8 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
         L.append('Only one kernel (`%s`): nothing to compare.' % rs.kernels[0])
         L.append('')
 
+    L += regions_section(regions)
+
     L += ['## Plots', '',
           'Throughput in Gbit/s (left axis; total and mean per VM, \u00b11 SD over repeats) and '
           'dom0 CPU (right axis, dotted green, a marker per kernel) against the number of VMs.', '']
@@ -294,3 +297,67 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix):
         L.append('')
     L.append(fairness_markdown(rs))
     return '\n'.join(L)
+
+
+def _region(rc):
+    return _vms(rc.lo, rc.hi) if rc.vms else '%d-%s VMs' % (rc.lo, rc.hi)
+
+
+REGION_FIELDS = ['measure', 'direction', 'streams', 'vms_from', 'vms_to', 'baseline', 'kernel',
+                 'pairs', 'ratio_geomean', 'ci95_low', 'ci95_high', 'p_wilcoxon', 'verdict']
+
+
+def regions_csv(by_measure):
+    """by_measure: [(measure name, [RegionComparison])] -> CSV text."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\n')
+    w.writerow(REGION_FIELDS)
+    for measure, regs in by_measure:
+        for rc in regs:
+            w.writerow([measure, rc.direction, rc.streams, rc.lo, rc.hi, rc.baseline, rc.kernel,
+                        rc.n, _f(rc.ratio, '%.6g'), _f(rc.ci and rc.ci[0], '%.6g'),
+                        _f(rc.ci and rc.ci[1], '%.6g'), _f(rc.p, '%.6g'), rc.verdict])
+    return buf.getvalue()
+
+
+def regions_markdown(regs, measure):
+    L = ['| direction | streams | VMs | %s / %s of %s (geometric mean) | 95 %% CI | pairs | '
+         'p (Wilcoxon) | verdict |' % (regs[0].kernel, regs[0].baseline, measure),
+         '|---|---:|---|---:|---|---:|---:|---|']
+    for rc in regs:
+        ci = '%s\u2013%s' % (_f(rc.ci[0]), _f(rc.ci[1])) if rc.ci else ''
+        L.append('| %s | %d | %s | %s | %s | %d | %s | %s |' % (
+            DIRECTION_WORDS[rc.direction], rc.streams, _region(rc), _f(rc.ratio), ci, rc.n,
+            _f(rc.p, '%.3g'), rc.verdict))
+    return '\n'.join(L) + '\n'
+
+
+def region_sentence(rc):
+    """'domU → dom0, 1 stream, 5-8 VMs: patched/plain 0.870 (95 % CI 0.800-0.950) over 12 pairs,
+    p = 0.01: worse.'"""
+    ci = ' (95 %% CI %s\u2013%s)' % (_f(rc.ci[0]), _f(rc.ci[1])) if rc.ci else ''
+    p = ', p = %s' % _f(rc.p, '%.3g') if rc.p is not None else ''
+    return '%s, %s, %s: %s/%s %s%s over %d pair%s%s: %s.' % (
+        DIRECTION_WORDS[rc.direction], _streams(rc.streams), _region(rc), rc.kernel, rc.baseline,
+        _f(rc.ratio), ci, rc.n, '' if rc.n == 1 else 's', p, rc.verdict)
+
+
+def regions_section(by_measure):
+    """The REPORT.md section on region verdicts; [] when there is nothing to compare."""
+    if not any(regs for _, regs in by_measure):
+        return []
+    L = ['## Region verdicts (the study\'s questions: up to 4 VMs, above 4 VMs)', '',
+         "Each pair is one (N, repeat) with an ok run of both kernels; its value is the ratio "
+         "kernel / baseline. Per region: the geometric mean ratio with a 95 %% t-interval on the "
+         "log ratios, and Wilcoxon's signed-rank test on them (alpha = %g; fewer than %d pairs: "
+         "`insufficient data`, since the exact two-sided p cannot then fall below 0.0625). "
+         "Pairing by repeat matches runs made close in time when each repeat was run for every "
+         "kernel before the next (also in `regions.csv`)." % (stats.ALPHA, stats.MIN_PAIRS), '']
+    for measure, regs in by_measure:
+        if not regs:
+            continue
+        L += ['### %s' % measure, '']
+        for rc in regs:
+            L.append('- ' + region_sentence(rc))
+        L += ['', regions_markdown(regs, measure)]
+    return L

@@ -3,6 +3,7 @@
 A "point" is (direction, streams, vms); each kernel has one sample per point: the values of its
 ok runs over the repeats. SD is the sample SD (ddof=1), undefined (None) for fewer than 2 values.
 """
+import math
 import statistics
 
 from scipy import stats as sps
@@ -121,3 +122,100 @@ def _point_key(point):
     direction, streams, vms = point
     return (DIRECTION_ORDER.index(direction), streams, vms)
 
+
+
+# --- region verdicts: the study's conclusions are about ranges of N ("up to 4 VMs", "above 4") ---
+#
+# Per point, Welch over 2-3 repeats can only see large changes. A region pools its points: each
+# pair is one (N, repeat) of the same (direction, streams) where both kernels have an ok run, its
+# value log(kernel / baseline). The harness runs repeat r of every kernel before repeat r + 1
+# (configs/v3-emulated.plan is run repeat by repeat), so a pair's two runs are close in time and
+# share the host's slow drift; pairing removes that drift from the comparison. The test is
+# Wilcoxon's signed-rank test on the log ratios (no normality assumed; exact for small n); the
+# effect is their geometric mean ratio with a t-interval on the logs.
+REGIONS = ((1, 4), (5, None))     # the study's: up to 4 VMs, above 4 VMs
+MIN_PAIRS = 6                     # below 6 pairs the exact two-sided Wilcoxon p is >= 0.0625
+
+
+def parse_regions(text):
+    """'1-4,5-' -> ((1, 4), (5, None)); ValueError naming the bad part."""
+    out = []
+    for part in text.split(','):
+        lo, sep, hi = part.strip().partition('-')
+        try:
+            lo_n = int(lo)
+            hi_n = int(hi) if hi else None
+        except ValueError:
+            raise ValueError('region %r: want LO-HI or LO- (numbers of VMs)' % part) from None
+        if not sep or lo_n < 1 or (hi_n is not None and hi_n < lo_n):
+            raise ValueError('region %r: want LO-HI or LO- with 1 <= LO <= HI' % part)
+        out.append((lo_n, hi_n))
+    return tuple(out)
+
+
+class RegionComparison:
+    """One kernel against the baseline over a range of N at one (direction, streams)."""
+
+    def __init__(self, direction, streams, region, baseline, kernel, pairs):
+        self.direction, self.streams = direction, streams
+        self.lo, self.hi = region
+        self.baseline, self.kernel = baseline, kernel
+        self.pairs = pairs             # [(vms, repeat, baseline value, kernel value)]
+        self.vms = sorted({p[0] for p in pairs})
+        self.logs = [math.log(b / a) for _, _, a, b in pairs]
+        self.n = len(self.logs)
+        self.ratio = self.ci = self.p = None
+        if self.n:
+            self.ratio = math.exp(statistics.fmean(self.logs))
+        if self.n >= 2:
+            m, sd = statistics.fmean(self.logs), statistics.stdev(self.logs)
+            h = float(sps.t.ppf(1 - ALPHA / 2, self.n - 1)) * sd / math.sqrt(self.n)
+            self.ci = (math.exp(m - h), math.exp(m + h))
+        self.verdict = self._test()
+
+    def _test(self):
+        if self.n < MIN_PAIRS:
+            return INSUFFICIENT
+        # Pairs with equal values carry no sign: left out (Wilcoxon's own convention), here
+        # rather than in scipy, whose exact p-value gives way to a normal approximation when
+        # any zero is left in.
+        nonzero = [x for x in self.logs if x != 0]
+        if not nonzero:
+            return NO_CHANGE
+        self.p = float(sps.wilcoxon(nonzero, mode='exact' if len(nonzero) <= 50 else 'approx').pvalue)
+        if self.p >= ALPHA:
+            return NO_CHANGE
+        return BETTER if self.ratio > 1 else WORSE
+
+
+def compare_regions(rs, value=total, regions=REGIONS):
+    """RegionComparison of every kernel after the first against the first, for every
+    (direction, streams) and region holding at least one point of either kernel; a region is
+    labelled with the N it actually holds (1-4 with data at 1-2 only: 1-2). Pairs with a value
+    that is None or not > 0 (no ratio) are left out."""
+    kernels = rs.kernels
+    base = kernels[0]
+    vals = {}
+    for r in rs.runs:
+        if r.ok:
+            v = value(r)
+            if v is not None and v > 0:
+                vals[(r.kernel, r.direction, r.streams, r.vms, r.repeat)] = v
+    cases = sorted({(r.direction, r.streams) for r in rs.ok_runs},
+                   key=lambda c: (DIRECTION_ORDER.index(c[0]), c[1]))
+    out = []
+    for d, s in cases:
+        present = sorted({r.vms for r in rs.ok_runs if (r.direction, r.streams) == (d, s)})
+        for lo, hi in regions:
+            inside = [n for n in present if n >= lo and (hi is None or n <= hi)]
+            if not inside:
+                continue
+            for k in kernels[1:]:
+                pairs = []
+                for (kk, dd, ss, n, rep), a in sorted(vals.items()):
+                    if kk == base and (dd, ss) == (d, s) and n in inside:
+                        b = vals.get((k, d, s, n, rep))
+                        if b is not None:
+                            pairs.append((n, rep, a, b))
+                out.append(RegionComparison(d, s, (min(inside), max(inside)), base, k, pairs))
+    return out

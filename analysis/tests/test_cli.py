@@ -41,7 +41,8 @@ class Outputs(Base):
         self.assertEqual(names, sorted([
             'V3-split-1.png', 'V3-split-2.png', 'V3-reverse-split-1.png',
             'V3-reverse-split-2.png', 'fairness-split.png', 'fairness-reverse-split.png',
-            'verdicts.csv', 'fairness.csv', 'points.csv', 'REPORT.md', cli.MARKER]))
+            'verdicts.csv', 'fairness.csv', 'points.csv', 'regions.csv', 'REPORT.md',
+            cli.MARKER]))
         for n in names:
             if n.endswith('.png'):
                 with open(os.path.join(self.out, n), 'rb') as f:
