@@ -37,6 +37,17 @@ struct host_info {
 	int dom0_vcpus;            /* cpu_pct is % of one of these */
 	char host[256];            /* hostname + description */
 	char xen_version[64];      /* "" without Xen (recorded as None) */
+	/* Xen flavour ($TESTHOST_XEN_FLAVOUR on the emulated host: debian,
+	 * pv32); "" unknown (recorded only with a netback domain). */
+	char xen_flavour[32];
+	/* netback in a driver domain (xen, netback_domain = dd32): its name,
+	 * uname -m and -r, VCPUs.  netback_domain "" = dom0's netback: none of
+	 * these is recorded and cpu_pct is dom0's; otherwise cpu_pct is the
+	 * driver domain's, % of one of its netback_vcpus. */
+	char netback_domain[64];
+	char netback_arch[64];
+	char netback_kernel_release[128];
+	int netback_vcpus;
 };
 
 struct backend;
@@ -77,12 +88,20 @@ struct backend_ops {
 	int (*stop_guests)(struct backend *b, unsigned n, struct guest *g, struct err *e);
 	/* Cumulative busy CPU-seconds of dom0 over all its VCPUs, from a
 	 * counter that only grows (netns: /proc/stat; xen: Xen's accounting
-	 * of dom0's VCPU time).  The runner takes deltas. */
+	 * of dom0's VCPU time; of the driver domain's with netback_domain =
+	 * dd32).  The runner takes deltas. */
 	int (*cpu_busy_seconds)(struct backend *b, double *secs, struct err *e);
 	/* Arrange for dom0 to run kernel `label` next (grub-reboot, kexec,
 	 * or telling the outer driver); NULL when the backend cannot switch
 	 * kernels.  The runner exits with EXIT_KERNELS_LEFT after it. */
 	int (*next_kernel)(struct backend *b, const char *label, struct err *e);
+	/* Where the traffic client runs: NULL (or NULL op) = here, as
+	 * `iperf ...`; otherwise argv words the runner puts before its iperf
+	 * argv, e.g. a relay that runs the client in a driver domain (xen,
+	 * netback_domain = dd32: `vifbench dd-relay HOST PORT iperf ...`).
+	 * The relay is the runner's child like iperf: same deadline, same
+	 * kill by process group, same CSV on its stdout.  Optional. */
+	const char *const *(*client_prefix)(struct backend *b);
 	/* Remove everything this session created; safe to call twice. */
 	void (*close)(struct backend *b);
 };

@@ -15,6 +15,21 @@
  * stopping guests stays with the `xl` command (bounded child processes):
  * libxl's own create/shutdown calls cannot be given a deadline.
  *
+ * netback_domain = dd32 (the PV32 path, docs/pv32.md): the netback under
+ * test runs in a network driver domain `dd32` (dd_kernel, e.g. an i386
+ * kernel on the PV32 hypervisor) that this backend creates in open() and
+ * destroys in close().  The guests' vif gets backend=dd32; dd32's /init
+ * bridges their vifs on its own xenbr0 (198.18.0.1/24, dom0's address in
+ * the study) and plays dom0's part in the traffic: the iperf clients run
+ * there, through its agent (testhost/pv32-dd-agent) on a control link
+ * (dd32's own vif, backend dom0, on bridge vbdd0: 198.18.1.1 here, .2
+ * there; dd_relay.h).  The vif hotplug step a driver domain would do
+ * with `xl devd` (32-bit tools that do not exist here) is done from here
+ * through libxenstore: hotplug-status=connected for each new backend, and
+ * removing a stopped guest's backend directory.  CPU: dd32's VCPU time.
+ * One kernel per session as in dom0 mode: the next label is another boot
+ * (testhost/run-plan), so a session never mixes two kernels' dd32.
+ *
  * Built only when Xen's headers are there (mk/harness.mk defines
  * VIFBENCH_XEN); otherwise `backend = xen` says so and stops.
  */
@@ -43,6 +58,7 @@
 #include <libxl_utils.h>
 #include <xenstore.h>
 
+#include "dd_relay.h"
 #include "runcmd.h"
 
 #define SUBNET "198.18.0"
@@ -55,6 +71,16 @@
 #define XL_SHUTDOWN_TIMEOUT 120.0        /* xl shutdown -w of one guest */
 #define GONE_TIMEOUT 60.0                /* domain gone after shutdown/destroy */
 #define SERVER_BACK_S 15.0               /* guest init restarts a dead iperf -s */
+/* netback_domain = dd32 */
+#define DD_NAME "dd32"
+#define DD_CTL_BRIDGE "vbdd0"            /* dom0's end of the control link */
+#define DD_CTL_NET "198.18.1"            /* .1 dom0, .2 dd32 */
+#define DD_CTL_ADDR DD_CTL_NET ".2"
+#define DD_CTL_MAC MAC_PREFIX ":02"      /* guests use :0b.. (10 + i) */
+#define DD_REQUEST_S 10.0                /* info, probe: a fork and a connect */
+#define STR_(v) #v
+#define STR(v) STR_(v)
+#define DD_AGENT_PORT_S STR(DD_AGENT_PORT)
 
 struct xen {
 	libxl_ctx *ctx;
@@ -64,6 +90,13 @@ struct xen {
 	char *state_dir;     /* generated xl configs, beside the results */
 	unsigned nstarted;   /* guests 1..n may exist */
 	unsigned nprepared;  /* configs 1..n written */
+	/* netback_domain = dd32 */
+	bool dd;
+	bool dd_made;        /* dd32 and the control bridge may exist */
+	uint32_t dd_domid;   /* once dd32 runs */
+	char self_exe[4096]; /* this binary: the relay the runner spawns */
+	char dd_release[128], dd_arch[64];
+	const char *prefix[5];
 };
 
 /* ---------- helpers ---------- */
@@ -172,16 +205,218 @@ static char *xs_get(struct xen *x, const char *fmt, ...)
 	return v;
 }
 
+/* The domain that serves the guests' vifs: dom0, or dd32. */
+static unsigned backend_domid(const struct xen *x)
+{
+	return x->dd ? x->dd_domid : 0;
+}
+
 /* XenbusStateConnected (4) in the vif's backend and frontend state keys? */
 static bool vif_connected(struct xen *x, unsigned domid)
 {
-	char *be = xs_get(x, "/local/domain/0/backend/vif/%u/0/state", domid);
+	char *be = xs_get(x, "/local/domain/%u/backend/vif/%u/0/state", backend_domid(x), domid);
 	char *fe = xs_get(x, "/local/domain/%u/device/vif/0/state", domid);
 	bool ok = be && fe && !strcmp(be, "4") && !strcmp(fe, "4");
 
 	free(be);
 	free(fe);
 	return ok;
+}
+
+/* ---------- the driver domain (netback_domain = dd32) ---------- */
+
+/* One request to dd32's agent (dd_relay.h); its stdout in out. */
+static int dd_ask(struct xen *x, const char *line, struct buf *out, int *status, struct err *e)
+{
+	(void)x;     /* one dd32 per host: its address is fixed */
+	return dd_request(DD_CTL_ADDR, DD_AGENT_PORT, line, DD_REQUEST_S, out, NULL, status, e);
+}
+
+/* Does a guest's iperf port answer?  From here in dom0 mode; in dd32 mode
+ * the guests are on dd32's bridge, out of dom0's reach: the agent tries. */
+static bool guest_answers(struct xen *x, const char *addr, int port, double wait_s)
+{
+	char line[96];
+	struct err e;
+	int status = -1;
+
+	if (!x->dd)
+		return tcp_port_answers(addr, port, wait_s);
+	snprintf(line, sizeof(line), "probe %s %d", addr, port);
+	return dd_ask(x, line, NULL, &status, &e) == 0 && status == 0;
+}
+
+/*
+ * The vif hotplug step for backends in dd32: Linux 3.11's netback waits
+ * for hotplug-status=connected (libxl writes "" and leaves the rest to
+ * the backend domain's `xl devd`, which needs Xen tools dd32 does not
+ * have).  dd32's /init bridges the interface; dom0 may write the key.
+ */
+static void dd_hotplug(struct xen *x)
+{
+	char base[96];
+	unsigned int nfe = 0;
+	char **fe;
+
+	snprintf(base, sizeof(base), "/local/domain/%u/backend/vif", x->dd_domid);
+	fe = xs_directory(x->xs, XBT_NULL, base, &nfe);
+	for (unsigned int i = 0; fe && i < nfe; i++) {
+		char dir[160];
+		unsigned int ndev = 0;
+		char **dev;
+
+		snprintf(dir, sizeof(dir), "%s/%s", base, fe[i]);
+		dev = xs_directory(x->xs, XBT_NULL, dir, &ndev);
+		for (unsigned int j = 0; dev && j < ndev; j++) {
+			char *st = xs_get(x, "%s/%s/state", dir, dev[j]);
+			char *hs = xs_get(x, "%s/%s/hotplug-status", dir, dev[j]);
+			char key[256];
+
+			/* InitWait (2) .. Connected (4): the backend device exists */
+			if (st && atoi(st) >= 2 && atoi(st) <= 4 && (!hs || strcmp(hs, "connected"))) {
+				snprintf(key, sizeof(key), "%s/%s/hotplug-status", dir, dev[j]);
+				if (xs_write(x->xs, XBT_NULL, key, "connected", 9))
+					logf_("xen: " DD_NAME ": hotplug-status connected for the vif "
+					      "of domain %s", fe[i]);
+				else
+					logf_("xen: " DD_NAME ": cannot write %s: %s", key,
+					      strerror(errno));
+			}
+			free(st);
+			free(hs);
+		}
+		free(dev);
+	}
+	free(fe);
+}
+
+static void dd_tick(void *arg)
+{
+	dd_hotplug(arg);
+}
+
+/* After guests stopped: remove dd32's backend directories whose frontend
+ * domain is gone (xl devd's part there), so that netback frees the vif
+ * instead of keeping one per guest ever started. */
+static void dd_forget_stopped(struct xen *x)
+{
+	char base[96];
+	unsigned int nfe = 0, n = 0;
+	char **fe;
+
+	snprintf(base, sizeof(base), "/local/domain/%u/backend/vif", x->dd_domid);
+	fe = xs_directory(x->xs, XBT_NULL, base, &nfe);
+	for (unsigned int i = 0; fe && i < nfe; i++) {
+		char *name = xs_get(x, "/local/domain/%s/name", fe[i]);
+		char dir[160];
+
+		if (!name) {
+			snprintf(dir, sizeof(dir), "%s/%s", base, fe[i]);
+			n += xs_rm(x->xs, XBT_NULL, dir) ? 1 : 0;
+		}
+		free(name);
+	}
+	free(fe);
+	if (n)
+		logf_("xen: " DD_NAME ": removed the backend directories of %u stopped guests", n);
+}
+
+static int write_file(const char *path, const char *text, struct err *e);
+
+static bool dd_exists(struct xen *x)
+{
+	uint32_t domid;
+
+	return libxl_name_to_domid(x->ctx, DD_NAME, &domid) == 0;
+}
+
+/* Remove dd32 and the control bridge (ours, or an earlier session's). */
+static void dd_destroy(struct xen *x)
+{
+	struct err e;
+
+	if (!x->dd_made)
+		return;
+	if (x->ctx && dd_exists(x) && xl(&e, XL_CMD_TIMEOUT, "destroy", DD_NAME, NULL) < 0)
+		logf_("xen: cleanup: %s", e.msg);
+	if (access("/sys/class/net/" DD_CTL_BRIDGE, F_OK) == 0) {
+		const char *del[] = { "ip", "link", "del", DD_CTL_BRIDGE, NULL };
+
+		if (run_argv(del, XL_CMD_TIMEOUT, NULL, &e) < 0)
+			logf_("xen: cleanup: %s", e.msg);
+	}
+	x->dd_made = false;
+	x->dd_domid = 0;
+}
+
+/*
+ * dd32: the control bridge, the domain (dd_kernel, dd_ramdisk, 1 VCPU,
+ * driver_domain), then its agent's `info` (bounded by guest_start_timeout).
+ */
+static int dd_create(struct backend *b, struct err *e)
+{
+	struct xen *x = b->priv;
+	const struct plan *p = b->plan;
+	double timeout = (double)p->v[K_GUEST_START_TIMEOUT].num, t0 = now_mono();
+	char path[4200], rel[128] = "", arch[64] = "";
+	struct buf cfg = { 0 }, out = { 0 };
+	struct err last = { "no answer yet" };
+	int status = -1, rc = -1;
+	const char *add[] = { "ip", "link", "add", "name", DD_CTL_BRIDGE, "type", "bridge", NULL };
+	const char *addr[] = { "ip", "addr", "add", DD_CTL_NET ".1/24", "dev", DD_CTL_BRIDGE, NULL };
+	const char *up[] = { "ip", "link", "set", DD_CTL_BRIDGE, "up", NULL };
+
+	x->dd_made = true;
+	if (run_argv(add, XL_CMD_TIMEOUT, NULL, e) < 0 || run_argv(addr, XL_CMD_TIMEOUT, NULL, e) < 0 ||
+	    run_argv(up, XL_CMD_TIMEOUT, NULL, e) < 0)
+		return -1;
+	if (mkdir(x->state_dir, 0755) < 0 && errno != EEXIST)
+		return err_set(e, "%s: %s", x->state_dir, strerror(errno));
+	buf_addf(&cfg, "# Generated by vifbench (netback_domain = dd32): the network driver domain\n"
+		 "name = \"" DD_NAME "\"\ntype = \"pv\"\nkernel = \"%s\"\nramdisk = \"%s\"\n"
+		 "extra = \"console=hvc0 loglevel=4 vifbench.addr=" SUBNET ".1/24 vifbench.ctl="
+		 DD_CTL_ADDR "/24\"\nmemory = %ld\nvcpus = 1\n", p->v[K_DD_KERNEL].str,
+		 p->v[K_DD_RAMDISK].str, p->v[K_DD_MEMORY].num);
+	if (p->v[K_DD_CPUS].set)
+		buf_addf(&cfg, "cpus = \"%s\"\n", p->v[K_DD_CPUS].str);
+	buf_adds(&cfg, "driver_domain = 1\n"
+		 "vif = [ 'mac=" DD_CTL_MAC ",bridge=" DD_CTL_BRIDGE "' ]\n"
+		 "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"preserve\"\n");
+	snprintf(path, sizeof(path), "%s/" DD_NAME ".cfg", x->state_dir);
+	if (write_file(path, cfg.p, e) < 0)
+		goto out;
+	const char *create[] = { "xl", "create", "-q", path, NULL };
+
+	if (run_argv(create, timeout, NULL, e) < 0)
+		goto out;
+	if (libxl_name_to_domid(x->ctx, DD_NAME, &x->dd_domid) != 0) {
+		err_set(e, "xen: no domain " DD_NAME " after xl create");
+		goto out;
+	}
+	/* its /init starts the agent once the control link is up */
+	while (dd_ask(x, "info", &out, &status, &last) < 0 || status != 0) {
+		if (runcmd_interrupted || now_mono() - t0 > timeout) {
+			err_set(e, "xen: " DD_NAME "'s agent did not answer on " DD_CTL_ADDR ":%d within "
+				"%.0f s (%s; console: /var/log/xen/console/guest-" DD_NAME ".log)",
+				DD_AGENT_PORT, timeout, status > 0 ? "refused" : last.msg);
+			goto out;
+		}
+		buf_free(&out);
+		sleep_s(1.0);
+	}
+	if (!out.p || sscanf(out.p, "%127s %63s", rel, arch) != 2) {
+		err_set(e, "xen: " DD_NAME "'s agent: bad info answer '%.60s'", out.p ? out.p : "");
+		goto out;
+	}
+	snprintf(x->dd_release, sizeof(x->dd_release), "%s", rel);
+	snprintf(x->dd_arch, sizeof(x->dd_arch), "%s", arch);
+	logf_("xen: " DD_NAME " (domain %u, %ld MB) runs %s %s; its agent answered after %.1f s",
+	      x->dd_domid, p->v[K_DD_MEMORY].num, rel, arch, now_mono() - t0);
+	rc = 0;
+out:
+	buf_free(&cfg);
+	buf_free(&out);
+	return rc;
 }
 
 /* ---------- validate ---------- */
@@ -193,6 +428,7 @@ static int check_template(const struct plan *p, struct err *e)
 	static const char *const known[] = { "@NAME@", "@KERNEL@", "@RAMDISK@", "@MEMORY@",
 					     "@VCPUS@", "@MAC@", "@IP@" };
 	int lineno = 0, rc = 0;
+	bool vif = false;
 
 	snprintf(path, sizeof(path), "%s/%s.cfg", template_dir(p), p->v[K_TEMPLATE].str);
 	if (read_file(path, &text) < 0)
@@ -208,6 +444,7 @@ static int check_template(const struct plan *p, struct err *e)
 			line++;
 		if (*line == '#')
 			continue;
+		vif |= !strncmp(line, "vif", 3) && (isspace((unsigned char)line[3]) || line[3] == '=');
 		/* Disks would need reflink/CoW copies per clone; Split has none. */
 		if (!strncmp(line, "disk", 4) && (isspace((unsigned char)line[4]) || line[4] == '='))
 			rc = err_set(e, "%s:%d: template has a disk; per-clone disk copies are "
@@ -229,7 +466,35 @@ static int check_template(const struct plan *p, struct err *e)
 		}
 	}
 	buf_free(&text);
+	if (!rc && !vif && !strcmp(p->v[K_NETBACK_DOMAIN].str, "dd32"))
+		rc = err_set(e, "%s: template has no vif line (netback_domain = dd32 gives its "
+			     "vif backend=" DD_NAME ")", path);
 	return rc;
+}
+
+/* netback_domain = dd32: its files, its pinning, the tools it needs. */
+static int validate_dd(const struct plan *p, struct err *e)
+{
+	const char *cpus = p->v[K_DD_CPUS].set ? p->v[K_DD_CPUS].str : NULL;
+
+	for (int k = K_DD_KERNEL; k <= K_DD_RAMDISK; k++) {
+		const struct optval *v = &p->v[k];
+
+		/* they go into an xl config between double quotes */
+		if (strpbrk(v->str, "\"\\\n"))
+			return err_set(e, "%s: %s '%s': no quotes or backslashes, please", v->where,
+				       optdefs[k].key, v->str);
+		if (access(v->str, R_OK) < 0)
+			return err_set(e, "%s: %s '%s': %s", v->where, optdefs[k].key, v->str,
+				       strerror(errno));
+	}
+	if (cpus && strspn(cpus, "0123456789,-") != strlen(cpus))
+		return err_set(e, "%s: dd_cpus: '%s' is not a CPU list like '0' or '2-3'",
+			       p->v[K_DD_CPUS].where, cpus);
+	if (!runcmd_in_path("ip"))
+		return err_set(e, "backend xen: 'ip' (iproute2) not found in PATH: needed for "
+			       "the control bridge " DD_CTL_BRIDGE " of netback_domain = dd32");
+	return 0;
 }
 
 static int xen_validate(struct backend *b, struct err *e)
@@ -237,6 +502,7 @@ static int xen_validate(struct backend *b, struct err *e)
 	const struct plan *p = b->plan;
 	const struct optval *vms = &p->v[K_VMS];
 	const char *cpus = guest_cpus(p);
+	bool dd = !strcmp(p->v[K_NETBACK_DOMAIN].str, "dd32");
 	char *f;
 
 	if (geteuid() != 0)
@@ -247,7 +513,7 @@ static int xen_validate(struct backend *b, struct err *e)
 				       "(" SUBNET ".11-254)", vms->where, MAX_GUESTS);
 	if (!runcmd_in_path("xl"))
 		return err_set(e, "backend xen: 'xl' not found in PATH (install xen-utils)");
-	if (!runcmd_in_path("iperf"))
+	if (!dd && !runcmd_in_path("iperf"))
 		return err_set(e, "backend xen: 'iperf' (iperf 2) not found in PATH");
 	if (access("/proc/xen/capabilities", R_OK) < 0)
 		return err_set(e, "backend xen: /proc/xen/capabilities missing: not running "
@@ -275,6 +541,8 @@ static int xen_validate(struct backend *b, struct err *e)
 		return err_set(e, "%s: guest_cpus: '%s' is not a CPU list like '1' or '2-7'",
 			       p->v[K_GUEST_CPUS].set ? p->v[K_GUEST_CPUS].where :
 			       "$TESTHOST_GUEST_CPUS", cpus);
+	if (dd)
+		return validate_dd(p, e);
 	if (access("/sys/class/net/" BRIDGE "/bridge", F_OK) < 0)
 		return err_set(e, "backend xen: bridge " BRIDGE " missing (dom0 needs it with "
 			       SUBNET ".1/24; see docs/real-host.md)");
@@ -333,6 +601,7 @@ static int xen_open(struct backend *b, struct err *e)
 
 	memset(x, 0, sizeof(*x));
 	x->lock_fd = -1;
+	x->dd = !strcmp(b->plan->v[K_NETBACK_DOMAIN].str, "dd32");
 	b->priv = x;
 	x->state_dir = state_dir_of(b->plan->v[K_RESULTS].str);
 	/* One session per host: guest names and addresses are fixed. */
@@ -352,7 +621,27 @@ static int xen_open(struct backend *b, struct err *e)
 	if (!x->xs)
 		return err_set(e, "backend xen: xs_open: %s (xenstored not running?)",
 			       strerror(errno));
-	return destroy_ours(b, true, e);
+	if (destroy_ours(b, true, e) < 0)
+		return -1;
+	if (!x->dd)
+		return 0;
+	/* the relay the runner spawns in place of iperf is this binary */
+	ssize_t l = readlink("/proc/self/exe", x->self_exe, sizeof(x->self_exe) - 1);
+
+	if (l <= 0 || (size_t)l >= sizeof(x->self_exe) - 1)
+		return err_set(e, "backend xen: readlink /proc/self/exe: %s", strerror(errno));
+	x->self_exe[l] = '\0';
+	x->prefix[0] = x->self_exe;
+	x->prefix[1] = "dd-relay";
+	x->prefix[2] = DD_CTL_ADDR;
+	x->prefix[3] = DD_AGENT_PORT_S;
+	x->prefix[4] = NULL;
+	/* an earlier session's dd32 or bridge (SIGKILL) */
+	x->dd_made = true;
+	if (dd_exists(x))
+		logf_("xen: destroying the leftover " DD_NAME " of an earlier session");
+	dd_destroy(x);
+	return dd_create(b, e);
 }
 
 static void xen_close(struct backend *b)
@@ -364,6 +653,7 @@ static void xen_close(struct backend *b)
 		return;
 	if (x->ctx && destroy_ours(b, x->nstarted > 0, &e) < 0)
 		logf_("xen: cleanup: %s", e.msg);
+	dd_destroy(x);     /* after the guests it served */
 	if (x->xs)
 		xs_close(x->xs);
 	if (x->ctx)
@@ -379,14 +669,16 @@ static void xen_close(struct backend *b)
 
 /* ---------- host ---------- */
 
-static int dom0_vcpus(struct xen *x, double *busy_s, int *online, struct err *e)
+/* VCPU time of a domain (Xen's accounting), all its VCPUs. */
+static int domain_vcpus(struct xen *x, uint32_t domid, double *busy_s, int *online,
+			struct err *e)
 {
 	int nb = 0, ncpus = 0;
-	libxl_vcpuinfo *v = libxl_list_vcpu(x->ctx, 0, &nb, &ncpus);
+	libxl_vcpuinfo *v = libxl_list_vcpu(x->ctx, domid, &nb, &ncpus);
 	uint64_t ns = 0;
 
 	if (!v)
-		return err_set(e, "libxl_list_vcpu(dom0) failed");
+		return err_set(e, "libxl_list_vcpu(domain %u) failed", domid);
 	*online = 0;
 	for (int k = 0; k < nb; k++) {
 		ns += v[k].vcpu_time;
@@ -395,6 +687,17 @@ static int dom0_vcpus(struct xen *x, double *busy_s, int *online, struct err *e)
 	libxl_vcpuinfo_list_free(v, nb);
 	*busy_s = (double)ns / 1e9;
 	return 0;
+}
+
+static int dom0_vcpus(struct xen *x, double *busy_s, int *online, struct err *e)
+{
+	return domain_vcpus(x, 0, busy_s, online, e);
+}
+
+/* dd32 plays dom0's part: its CPU is the figure (netback and clients). */
+static int dd_vcpus(struct xen *x, double *busy_s, int *online, struct err *e)
+{
+	return domain_vcpus(x, x->dd_domid, busy_s, online, e);
 }
 
 static int xen_host_info(struct backend *b, struct host_info *hi, struct err *e)
@@ -421,6 +724,19 @@ static int xen_host_info(struct backend *b, struct host_info *hi, struct err *e)
 		 vi->xen_version_minor, vi->xen_version_extra ? vi->xen_version_extra : "");
 	snprintf(hi->host, sizeof(hi->host), "%.60s (%.180s)", host,
 		 th && *th ? th : "xen backend: xl + libxl");
+	if (x->dd) {
+		const char *fl = getenv("TESTHOST_XEN_FLAVOUR");
+		int online = 0;
+
+		if (dd_vcpus(x, &busy, &online, e) < 0)
+			return -1;
+		snprintf(hi->netback_domain, sizeof(hi->netback_domain), DD_NAME);
+		snprintf(hi->netback_arch, sizeof(hi->netback_arch), "%s", x->dd_arch);
+		snprintf(hi->netback_kernel_release, sizeof(hi->netback_kernel_release), "%s",
+			 x->dd_release);
+		hi->netback_vcpus = online;
+		snprintf(hi->xen_flavour, sizeof(hi->xen_flavour), "%.31s", fl ? fl : "");
+	}
 	return 0;
 }
 
@@ -431,7 +747,14 @@ static const char *xen_running_kernel(struct backend *b)
 	struct buf cmd = { 0 };
 	const char *env = getenv("TESTHOST_DOM0_KERNEL_LABEL");
 
-	(void)b;
+	/* dd32: the kernel under test is dd_kernel, not dom0's; on the emulated
+	 * host run-plan boots with that label; elsewhere the plan says it. */
+	if (!strcmp(b->plan->v[K_NETBACK_DOMAIN].str, "dd32")) {
+		if (!env || !*env)
+			return NULL;
+		snprintf(label, sizeof(label), "%s", env);
+		return label;
+	}
 	if (read_file("/proc/cmdline", &cmd) == 0 && cmd.p) {
 		for (char *t = strtok(cmd.p, " \n"); t; t = strtok(NULL, " \n")) {
 			if (!strncmp(t, "vifbench.kernel=", 16) && t[16]) {
@@ -451,9 +774,17 @@ static const char *xen_running_kernel(struct backend *b)
 
 static int xen_cpu_busy(struct backend *b, double *secs, struct err *e)
 {
+	struct xen *x = b->priv;
 	int online;
 
-	return dom0_vcpus(b->priv, secs, &online, e);
+	return x->dd ? dd_vcpus(x, secs, &online, e) : dom0_vcpus(x, secs, &online, e);
+}
+
+static const char *const *xen_client_prefix(struct backend *b)
+{
+	struct xen *x = b->priv;
+
+	return x && x->dd ? x->prefix : NULL;
 }
 
 /* ---------- clone ---------- */
@@ -500,6 +831,49 @@ static void fill(struct buf *out, const char *tmpl, const char *const kv[][2], s
 		if (!done)
 			buf_add(out, s++, 1);
 	}
+}
+
+/*
+ * netback_domain = dd32: every element of the config's `vif = [ ... ]`
+ * line gets ",backend=dd32" before its closing quote, so each guest's
+ * netfront connects to dd32's netback.  -1 if there is no vif line.
+ */
+static int add_vif_backend(struct buf *cfg, const char *dom)
+{
+	struct buf out = { 0 };
+	bool found = false;
+
+	for (const char *line = cfg->p; line && *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *t = line + strspn(line, " \t");
+		bool vif = !strncmp(t, "vif", 3) && (t[3] == ' ' || t[3] == '\t' || t[3] == '=');
+		char quote = 0;
+
+		for (size_t k = 0; k < len; k++) {
+			char c = line[k];
+
+			if (vif && quote && c == quote) {
+				buf_addf(&out, ",backend=%s", dom);
+				quote = 0;
+			} else if (vif && !quote && (c == '\'' || c == '"')) {
+				quote = c;
+			}
+			buf_add(&out, &c, 1);
+		}
+		found |= vif;
+		line += len;
+		if (*line == '\n') {
+			buf_add(&out, "\n", 1);
+			line++;
+		}
+	}
+	if (found) {
+		buf_free(cfg);
+		*cfg = out;
+		return 0;
+	}
+	buf_free(&out);
+	return -1;
 }
 
 static void guest_cfg_path(struct xen *x, const struct plan *p, unsigned i, char *out,
@@ -549,6 +923,11 @@ static int xen_prepare(struct backend *b, unsigned max_vms, struct err *e)
 		buf_addf(&cfg, "# Generated by vifbench clone from %s: guest %u of %u\n", path, i,
 			 max_vms);
 		fill(&cfg, tmpl.p, kv, sizeof(kv) / sizeof(kv[0]));
+		if (x->dd && add_vif_backend(&cfg, DD_NAME) < 0) {
+			buf_free(&cfg);
+			rc = err_set(e, "template %s: no vif line to give backend=" DD_NAME, path);
+			break;
+		}
 		if (cpus)
 			buf_addf(&cfg, "cpus = \"%s\"\n", cpus);
 		guest_cfg_path(x, p, i, path, sizeof(path));
@@ -558,10 +937,11 @@ static int xen_prepare(struct backend *b, unsigned max_vms, struct err *e)
 	}
 	if (rc == 0) {
 		x->nprepared = max_vms;
-		logf_("xen: %s1..%u cloned from %s into %s (%ld MB, %ld VCPUs%s%s; diskless "
+		logf_("xen: %s1..%u cloned from %s into %s (%ld MB, %ld VCPUs%s%s%s; diskless "
 		      "template: nothing to copy)", p->v[K_CLONE_PREFIX].str, max_vms, path,
 		      x->state_dir, p->v[K_GUEST_MEMORY].num, p->v[K_GUEST_VCPUS].num,
-		      cpus ? ", cpus " : "", cpus ? cpus : "");
+		      cpus ? ", cpus " : "", cpus ? cpus : "",
+		      x->dd ? ", vif backend=" DD_NAME : "");
 	}
 out:
 	buf_free(&tmpl);
@@ -642,7 +1022,8 @@ static int xen_start_guests(struct backend *b, unsigned n, struct guest *g, stru
 			break;
 		started++;
 	}
-	if (child_wait_all(cp, started, NULL, NULL) < 0) {
+	/* dd32: the hotplug step while xl create waits for the vif */
+	if (child_wait_all(cp, started, x->dd ? dd_tick : NULL, x) < 0) {
 		err_set(e, "interrupted while starting guests");
 		goto fail;
 	}
@@ -677,6 +1058,8 @@ static int xen_start_guests(struct backend *b, unsigned n, struct guest *g, stru
 			err_set(e, "interrupted while starting guests");
 			goto fail;
 		}
+		if (x->dd)
+			dd_hotplug(x);
 		for (unsigned i = 0; i < n; i++) {
 			if (ready[i])
 				continue;
@@ -684,7 +1067,7 @@ static int xen_start_guests(struct backend *b, unsigned n, struct guest *g, stru
 				continue;
 			if (g[i].split_evtchn < 0)
 				g[i].split_evtchn = split_evtchn(x, domid[i]);
-			if (tcp_port_answers(g[i].addr, port, 0.2)) {
+			if (guest_answers(x, g[i].addr, port, 0.2)) {
 				ready[i] = true;
 				nready++;
 			}
@@ -693,7 +1076,8 @@ static int xen_start_guests(struct backend *b, unsigned n, struct guest *g, stru
 			for (unsigned i = 0; i < n; i++) {
 				if (ready[i])
 					continue;
-				char *be = xs_get(x, "/local/domain/0/backend/vif/%u/0/state", domid[i]);
+				char *be = xs_get(x, "/local/domain/%u/backend/vif/%u/0/state",
+						  backend_domid(x), domid[i]);
 				char *fe = xs_get(x, "/local/domain/%u/device/vif/0/state", domid[i]);
 
 				err_set(e, "%s: not ready after %.0f s (vif backend state %s, frontend "
@@ -742,14 +1126,14 @@ static int xen_check_guests(struct backend *b, unsigned n, struct guest *g, stru
 		uint32_t domid;
 		double until;
 
-		if (tcp_port_answers(g[i].addr, port, 2.0))
+		if (guest_answers(x, g[i].addr, port, 2.0))
 			continue;
 		if (libxl_name_to_domid(x->ctx, g[i].name, &domid) != 0)
 			return err_set(e, "%s: the domain is gone (crashed?)", g[i].name);
 		logf_("xen: %s: iperf port %d not answering; waiting for the guest to restart "
 		      "its server", g[i].name, port);
 		until = now_mono() + SERVER_BACK_S;
-		while (!tcp_port_answers(g[i].addr, port, 0.5)) {
+		while (!guest_answers(x, g[i].addr, port, 0.5)) {
 			if (now_mono() > until || runcmd_interrupted)
 				return err_set(e, "%s: iperf server dead (port %d not answering for "
 					       "%.0f s)", g[i].name, port, SERVER_BACK_S);
@@ -831,6 +1215,8 @@ static int xen_stop_guests(struct backend *b, unsigned n, struct guest *g, struc
 	}
 	if (rc == 0)
 		x->nstarted = 0;
+	if (x->dd)
+		dd_forget_stopped(x);
 	return rc;
 }
 
@@ -860,6 +1246,10 @@ static int xen_next_kernel(struct backend *b, const char *label, struct err *e)
 		logf_("xen: emulated host: asked the outer driver for kernel %s (%s)", label, path);
 		return 0;
 	}
+	/* dd32 on a real host: dom0's GRUB entry is not the kernel under test */
+	if (!strcmp(b->plan->v[K_NETBACK_DOMAIN].str, "dd32"))
+		return err_set(e, "netback_domain = dd32: run again with --kernel %s and that "
+			       "kernel as --dd-kernel", label);
 	snprintf(entry, sizeof(entry), "vifbench-%s", label);
 	const char *grub[] = { "grub-reboot", entry, NULL };
 
@@ -894,6 +1284,7 @@ const struct backend_ops xen_backend_ops = {
 	.stop_guests = xen_stop_guests,
 	.cpu_busy_seconds = xen_cpu_busy,
 	.next_kernel = xen_next_kernel,
+	.client_prefix = xen_client_prefix,
 	.close = xen_close,
 };
 

@@ -64,6 +64,18 @@ const struct optdef optdefs[K_NKEYS] = {
 	[K_REBOOT] = { "reboot", OT_CHOICE, "yes", "yes no", 0, 0,
 		"xen, real host: after grub-reboot into the next kernel, reboot (no: only "
 		"select it)" },
+	/* The PV32 path (docs/pv32.md): netback in an i386 driver domain. */
+	[K_NETBACK_DOMAIN] = { "netback_domain", OT_CHOICE, "dom0", "dom0 dd32", 0, 0,
+		"xen: where the guests' netback runs: dom0, or dd32 (a driver domain the "
+		"harness creates from dd_kernel; iperf clients and CPU figures are dd32's)" },
+	[K_DD_KERNEL] = { "dd_kernel", OT_STR, NULL, NULL, 0, 0,
+		"netback_domain = dd32: the driver domain's kernel (the kernel under test)" },
+	[K_DD_RAMDISK] = { "dd_ramdisk", OT_STR, NULL, NULL, 0, 0,
+		"netback_domain = dd32: its initramfs (build/testhost/pv32/dd-initrd.gz)" },
+	[K_DD_MEMORY] = { "dd_memory", OT_INT, "384", NULL, 64, 1048576,
+		"netback_domain = dd32: its memory, MB" },
+	[K_DD_CPUS] = { "dd_cpus", OT_STR, NULL, NULL, 0, 0,
+		"netback_domain = dd32: xl cpus= for it (1 VCPU), e.g. '0'; default unpinned" },
 };
 
 static void normalise_key(const char *in, char *out, size_t len)
@@ -440,6 +452,26 @@ int plan_finish(struct plan *p, struct err *e)
 		if (!found)
 			return err_set(e, "%s: max_vms_for_streams: stream count %ld is not in "
 				       "streams (%s)", lim->where, lim->ints[j], st->raw);
+	}
+	/* The driver-domain keys belong together, and only to the xen backend. */
+	const struct optval *nd = &p->v[K_NETBACK_DOMAIN];
+
+	if (!strcmp(nd->str, "dd32")) {
+		if (strcmp(p->v[K_BACKEND].str, "xen"))
+			return err_set(e, "%s: netback_domain: dd32 needs backend = xen (%s has "
+				       "backend %s)", nd->where, p->v[K_BACKEND].where,
+				       p->v[K_BACKEND].str);
+		for (int k = K_DD_KERNEL; k <= K_DD_RAMDISK; k++)
+			if (!p->v[k].set)
+				return err_set(e, "%s: netback_domain: dd32 needs %s (the driver "
+					       "domain's %s; testhost/run-plan --arch i386 sets it)",
+					       nd->where, optdefs[k].key,
+					       k == K_DD_KERNEL ? "kernel" : "initramfs");
+	} else {
+		for (int k = K_DD_KERNEL; k <= K_DD_CPUS; k++)
+			if (p->v[k].set && strcmp(p->v[k].where, "default"))
+				return err_set(e, "%s: %s: only for netback_domain = dd32 (it is "
+					       "%s)", p->v[k].where, optdefs[k].key, nd->str);
 	}
 	struct optval *kern = &p->v[K_KERNEL], *kernels = &p->v[K_KERNELS];
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "dd_relay.h"
 #include "iperf_csv.h"
 #include "options.h"
 #include "plan.h"
@@ -276,11 +277,25 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 	cpu_ok = s->be.ops->cpu_busy_seconds(&s->be, &cpu0, &e) == 0;
 	t0 = now_mono();
 	s->cur_start = t0;
+	/* The client runs here, or through the backend's relay (a driver
+	 * domain's agent): the same child, deadline and CSV either way. */
+	const char *const *prefix = s->be.ops->client_prefix ?
+		s->be.ops->client_prefix(&s->be) : NULL;
+	size_t np = 0;
+
+	while (prefix && prefix[np])
+		np++;
 	for (long i = 0; i < x->vms; i++) {
 		/* -R: the guest's server sends, so guests only ever run iperf -s. */
-		const char *argv[] = { "iperf", "-c", g[i].addr, "-p", port_s, "-t", dur_s,
-				       "-P", par_s, "-y", "C", reverse ? "-R" : NULL, NULL };
+		const char *iperf[] = { "iperf", "-c", g[i].addr, "-p", port_s, "-t", dur_s,
+					"-P", par_s, "-y", "C", reverse ? "-R" : NULL, NULL };
+		const char *argv[16 + 13];
 
+		if (np > 16)
+			np = 16;     /* a backend's prefix is a few words */
+		for (size_t k = 0; k < np; k++)
+			argv[k] = prefix[k];
+		memcpy(argv + np, iperf, sizeof(iperf));
 		cp[i] = &c[i];
 		if (child_start(&c[i], argv, RC_CAPTURE_OUT | RC_CAPTURE_ERR, timeout, &e) < 0) {
 			snprintf(reason, sizeof(reason), "%s: %s", g[i].name, e.msg);
@@ -424,6 +439,18 @@ static int write_meta(struct session *s, const struct host_info *hi)
 	pyl_str(&b, hi->host);
 	buf_adds(&b, ", 'xen_version': ");
 	pyl_str(&b, hi->xen_version[0] ? hi->xen_version : NULL);
+	/* Netback in a driver domain: say where and what (format: these keys
+	 * only appear then; cpu_pct is that domain's). */
+	if (hi->netback_domain[0]) {
+		buf_adds(&b, ", 'netback_domain': ");
+		pyl_str(&b, hi->netback_domain);
+		buf_adds(&b, ", 'netback_arch': ");
+		pyl_str(&b, hi->netback_arch);
+		buf_adds(&b, ", 'netback_kernel_release': ");
+		pyl_str(&b, hi->netback_kernel_release);
+		buf_addf(&b, ", 'netback_vcpus': %d, 'xen_flavour': ", hi->netback_vcpus);
+		pyl_str(&b, hi->xen_flavour[0] ? hi->xen_flavour : NULL);
+	}
 	buf_adds(&b, ", 'started': ");
 	pyl_str(&b, stamp);
 	buf_adds(&b, ", 'plan_file': ");
@@ -484,6 +511,7 @@ static int cmd_run(int argc, char **argv)
 	char *log_path;
 
 	runcmd_install_signal_handlers();
+	memset(&hi, 0, sizeof(hi));   /* backends fill what they know */
 	s.session_start = now_mono();
 	plan_init(&s.plan);
 	if (parse_args(argc, argv, &s.plan, &e) < 0)
@@ -749,6 +777,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(argv[1], "clone"))
 		return cmd_clone(argc, argv);
+	/* Internal: the xen backend's relay to a driver domain (dd_relay.h). */
+	if (!strcmp(argv[1], "dd-relay"))
+		return dd_relay_main(argc, argv);
 	fprintf(stderr, "vifbench: unknown command '%s' (see vifbench --help)\n", argv[1]);
 	return EXIT_BAD_INPUT;
 }

@@ -142,6 +142,40 @@ static void t_plan_values(void)
 	plan_free(&p);
 }
 
+/* netback_domain = dd32 with its keys: accepted, defaults, in the plan dict. */
+static void t_plan_dd(void)
+{
+	struct plan p;
+	struct err e;
+	struct buf b = { 0 };
+
+	CHECK(load_plan("backend = xen\n", &p, &e) == 0, "%s", e.msg);
+	CHECK(!strcmp(p.v[K_NETBACK_DOMAIN].str, "dom0") && p.v[K_DD_MEMORY].num == 384 &&
+	      !p.v[K_DD_KERNEL].set && !p.v[K_DD_CPUS].set, "defaults");
+	plan_free(&p);
+	CHECK(load_plan("backend = xen\nnetback_domain = dd32\ndd_kernel = /j/dd-kernel\n"
+			"dd_ramdisk = /j/dd-initrd.gz\ndd_memory = 512\ndd_cpus = 0\n", &p, &e) == 0,
+	      "%s", e.msg);
+	CHECK(!strcmp(p.v[K_NETBACK_DOMAIN].str, "dd32") &&
+	      !strcmp(p.v[K_DD_KERNEL].str, "/j/dd-kernel") && p.v[K_DD_MEMORY].num == 512 &&
+	      !strcmp(p.v[K_DD_CPUS].str, "0"), "values");
+	plan_to_pylit(&p, &b);
+	CHECK(strstr(b.p, "'netback_domain': 'dd32'") && strstr(b.p, "'dd_kernel': '/j/dd-kernel'") &&
+	      strstr(b.p, "'dd_memory': 512"), "plan dict: %s", b.p);
+	buf_free(&b);
+	plan_free(&p);
+	/* the command line (as run-plan --arch i386 passes them) */
+	char *path = write_tmp("o.plan", "backend = xen\n");
+
+	plan_init(&p);
+	CHECK(plan_read_file(&p, path, &e) == 0, "%s", e.msg);
+	CHECK(plan_set_cli(&p, "netback-domain", "dd32", &e) == 0 &&
+	      plan_set_cli(&p, "dd-kernel", "/results/job/dd-kernel", &e) == 0, "%s", e.msg);
+	CHECK(plan_finish(&p, &e) < 0 && strstr(e.msg, "command line (--netback_domain)") &&
+	      strstr(e.msg, "needs dd_ramdisk"), "cli: %s", e.msg);
+	plan_free(&p);
+}
+
 static void t_plan_cli_override(void)
 {
 	struct plan p;
@@ -181,6 +215,23 @@ static void t_plan_bad(void)
 		  NULL },
 		{ "max_vms_for_streams = 3-4\n", "bad pair '3-4'", NULL },
 		{ "template = \"Split\"\n", "template: '\"Split\"' is not a name", NULL },
+		/* the driver-domain mode (netback_domain = dd32, docs/pv32.md) */
+		{ "netback_domain = dd31\n", ":1: netback_domain: 'dd31' is not one of: dom0 dd32",
+		  NULL },
+		{ "backend = xen\nnetback_domain = dd32\n", ":2: netback_domain: dd32 needs dd_kernel",
+		  "run-plan --arch i386" },
+		{ "backend = xen\nnetback_domain = dd32\ndd_kernel = /k\n",
+		  ":2: netback_domain: dd32 needs dd_ramdisk", NULL },
+		{ "netback_domain = dd32\ndd_kernel = /k\ndd_ramdisk = /r\n",
+		  ":1: netback_domain: dd32 needs backend = xen", "backend netns" },
+		{ "backend = xen\ndd_kernel = /k\n", ":2: dd_kernel: only for netback_domain = dd32",
+		  "it is dom0" },
+		{ "backend = xen\nnetback_domain = dom0\ndd_cpus = 0\n",
+		  ":3: dd_cpus: only for netback_domain = dd32", NULL },
+		{ "backend = xen\nnetback_domain = dd32\ndd_kernel = /k\ndd_ramdisk = /r\n"
+		  "dd_memory = 16\n", ":5: dd_memory: '16' is not a whole number in 64..", NULL },
+		{ "backend = xen\nnetback_domain = dd32\ndd_kernel = \ndd_ramdisk = /r\n",
+		  ":3: dd_kernel: empty value", NULL },
 	};
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -631,6 +682,7 @@ int main(int argc, char **argv)
 	run_test("plan: values, ranges, order, limits", t_plan_values);
 	run_test("plan: command-line overrides", t_plan_cli_override);
 	run_test("plan: bad files name file, line, problem", t_plan_bad);
+	run_test("plan: netback_domain = dd32 and its keys", t_plan_dd);
 	run_test("iperf csv: single stream", t_csv_single);
 	run_test("iperf csv: -P 4, forward and reverse", t_csv_multi);
 	run_test("iperf csv: reverse mode", t_csv_reverse);
