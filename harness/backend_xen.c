@@ -323,6 +323,23 @@ static void dd_forget_stopped(struct xen *x)
 
 static int write_file(const char *path, const char *text, struct err *e);
 
+/* dd32's console (xenconsoled's log: its /init and kernel messages) beside
+ * the generated configs, so that it comes back with the results. */
+static void dd_keep_console(struct xen *x)
+{
+	static const char log[] = "/var/log/xen/console/guest-" DD_NAME ".log";
+	struct buf text = { 0 };
+	char path[4200];
+	struct err e;
+
+	if (read_file(log, &text) < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/" DD_NAME "-console.log", x->state_dir);
+	if (text.p && write_file(path, text.p, &e) < 0)
+		logf_("xen: %s", e.msg);
+	buf_free(&text);
+}
+
 static bool dd_exists(struct xen *x)
 {
 	uint32_t domid;
@@ -367,8 +384,20 @@ static int dd_create(struct backend *b, struct err *e)
 	const char *up[] = { "ip", "link", "set", DD_CTL_BRIDGE, "up", NULL };
 
 	x->dd_made = true;
-	if (run_argv(add, XL_CMD_TIMEOUT, NULL, e) < 0 || run_argv(addr, XL_CMD_TIMEOUT, NULL, e) < 0 ||
-	    run_argv(up, XL_CMD_TIMEOUT, NULL, e) < 0)
+	if (run_argv(add, XL_CMD_TIMEOUT, NULL, e) < 0)
+		return -1;
+	/* as dom0-init does for xenbr0: no STP, no forwarding delay on new ports */
+	for (int k = 0; k < 2; k++) {
+		const char *f = k ? "forward_delay" : "stp_state";
+		FILE *sf;
+
+		snprintf(path, sizeof(path), "/sys/class/net/" DD_CTL_BRIDGE "/bridge/%s", f);
+		sf = fopen(path, "we");
+		if (!sf || fputs("0\n", sf) == EOF || fclose(sf) == EOF)
+			logf_("xen: %s: cannot write 0 (%s); the control link may take longer",
+			      path, strerror(errno));
+	}
+	if (run_argv(addr, XL_CMD_TIMEOUT, NULL, e) < 0 || run_argv(up, XL_CMD_TIMEOUT, NULL, e) < 0)
 		return -1;
 	if (mkdir(x->state_dir, 0755) < 0 && errno != EEXIST)
 		return err_set(e, "%s: %s", x->state_dir, strerror(errno));
@@ -653,6 +682,8 @@ static void xen_close(struct backend *b)
 		return;
 	if (x->ctx && destroy_ours(b, x->nstarted > 0, &e) < 0)
 		logf_("xen: cleanup: %s", e.msg);
+	if (x->dd && x->dd_domid)
+		dd_keep_console(x);
 	dd_destroy(x);     /* after the guests it served */
 	if (x->xs)
 		xs_close(x->xs);
