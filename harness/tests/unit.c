@@ -152,6 +152,11 @@ static void t_plan_dd(void)
 	CHECK(load_plan("backend = xen\n", &p, &e) == 0, "%s", e.msg);
 	CHECK(!strcmp(p.v[K_NETBACK_DOMAIN].str, "dom0") && p.v[K_DD_MEMORY].num == 384 &&
 	      !p.v[K_DD_KERNEL].set && !p.v[K_DD_CPUS].set, "defaults");
+	/* dom0's netback: the plan dict is as before these keys existed */
+	plan_to_pylit(&p, &b);
+	CHECK(!strstr(b.p, "netback") && !strstr(b.p, "dd_") && b.len > 16 &&
+	      !strcmp(b.p + b.len - 16, "'reboot': 'yes'}"), "dom0 plan dict: %s", b.p);
+	buf_free(&b);
 	plan_free(&p);
 	CHECK(load_plan("backend = xen\nnetback_domain = dd32\ndd_kernel = /j/dd-kernel\n"
 			"dd_ramdisk = /j/dd-initrd.gz\ndd_memory = 512\ndd_cpus = 0\n", &p, &e) == 0,
