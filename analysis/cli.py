@@ -80,10 +80,10 @@ def _check_out(out, inputs):
     return out
 
 
-def analyse(paths, out, prefix='V3', regions=stats.REGIONS):
+def analyse(paths, out, prefix='V3', regions=stats.REGIONS, exclusions=None):
     """Load, validate, render into a temp folder beside out, then move it into place.
     Raises ResultsError / OutputError before touching out. Returns the files written."""
-    rs = load_mod.load(paths)
+    rs = load_mod.load(paths, exclusions)
     if len(rs.kernels) > len(plots.COLOURS):  # bad input too: fail before writing anything
         raise load_mod.ResultsError('%s: %d kernels (%s); at most %d can be told apart by colour'
                                     % (', '.join(paths), len(rs.kernels), ', '.join(rs.kernels),
@@ -125,6 +125,9 @@ def main(argv=None):
     ap.add_argument('--regions', default='1-4,5-',
                     help="ranges of N for the region verdicts, e.g. '1-4,5-' (the default: the "
                          "study's 'up to 4 VMs' and 'above 4 VMs')")
+    ap.add_argument('--exclude', metavar='FILE',
+                    help='exclusion windows (START END REASON a line, UTC): runs overlapping one '
+                         'are left out and listed in REPORT.md')
     args = ap.parse_args(argv)
     try:
         regions = stats.parse_regions(args.regions)
@@ -132,7 +135,7 @@ def main(argv=None):
         ap.error('--regions: %s' % e)
     out = args.out or load_mod.default_out_dir(args.results)
     try:
-        files = analyse(args.results, out, args.prefix, regions)
+        files = analyse(args.results, out, args.prefix, regions, args.exclude)
     except (load_mod.ResultsError, OutputError, OSError) as e:
         print('analysis: error: %s' % e, file=sys.stderr)
         return 2

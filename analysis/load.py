@@ -4,6 +4,7 @@ Everything the analysis needs is checked here, before anything is computed or wr
 file gives one clear error naming the file, the record index and the field.
 """
 import ast
+import datetime
 import os
 
 DIRECTIONS = ('dom0-to-domU', 'domU-to-dom0')
@@ -104,6 +105,8 @@ class Run:
         self.status = rec['status']
         self.reason = rec['reason']
         self.start = rec['start']
+        self.elapsed = rec['elapsed']
+        self.excluded = None  # the exclusion window's reason, when one covers this run
         self.path = path
         self.index = index
         self.where = where  # 'file: record i (line l)', i 0-based
@@ -132,10 +135,12 @@ class Meta:
 class ResultSet:
     """The runs and sessions of one or more results files of the same plan."""
 
-    def __init__(self, paths, metas, runs):
+    def __init__(self, paths, metas, runs, excluded=(), exclusions_path=None):
         self.paths = paths
         self.metas = metas
-        self.runs = runs
+        self.runs = runs                  # every run record not covered by an exclusion window
+        self.excluded = list(excluded)    # those that are (run.excluded says why)
+        self.exclusions_path = exclusions_path
 
     @property
     def ok_runs(self):
@@ -243,7 +248,10 @@ def parse_file(path, text):
 # Plan keys that describe a session or where it ran, not the experiment: they may differ between
 # sessions of one plan (e.g. the harness's 'kernel' names the kernel running now on netns, and
 # 'results' differs when two files are combined). Every other key, known or not, must be equal.
-SESSION_PLAN_KEYS = frozenset(('kernel', 'results', 'port', 'guest_start_timeout', 'iperf_margin'))
+# 'repeats' too: a plan is often run repeat by repeat (--repeats 1, then 2, then 3, every kernel
+# each time, so that each kernel's repeat r ran close in time); every run records its own repeat.
+SESSION_PLAN_KEYS = frozenset(('kernel', 'results', 'port', 'guest_start_timeout', 'iperf_margin',
+                               'repeats'))
 
 
 def _plan_diff(a, b):
@@ -251,8 +259,56 @@ def _plan_diff(a, b):
     return [k for k in keys if a.get(k, '<absent>') != b.get(k, '<absent>')]
 
 
-def load(paths):
-    """Load and validate results files of the same plan into one ResultSet."""
+def _utc(text, where):
+    try:
+        return datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(
+            tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise ResultsError('%s: %r is not a UTC time like 2026-12-02T06:00:00Z' % (where, text)) \
+            from None
+
+
+def load_exclusions(path):
+    """An exclusions file: one window a line, `START END REASON` (UTC, 2026-12-02T06:00:00Z),
+    '#' comments. Returns [(start, end, reason)]. Windows when the host was disturbed: runs that
+    overlap one are left out of the analysis (and listed), never deleted from the results."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ResultsError('%s: cannot read: %s' % (path, e)) from None
+    out = []
+    for i, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        where = '%s: line %d' % (path, i)
+        parts = line.split(None, 2)
+        if len(parts) < 3:
+            raise ResultsError('%s: want START END REASON' % where)
+        start, end = _utc(parts[0], where), _utc(parts[1], where)
+        if end <= start:
+            raise ResultsError('%s: END %s is not after START %s' % (where, parts[1], parts[0]))
+        out.append((start, end, parts[2]))
+    return out
+
+
+def _covered(run, windows):
+    """The reason of the first window overlapping the run's [start, start + elapsed], or None."""
+    try:
+        t0 = _utc(run.start, run.where)
+    except ResultsError:
+        return None  # a start time the harness did not write: cannot be placed, so kept
+    t1 = t0 + datetime.timedelta(seconds=float(run.elapsed))
+    for start, end, reason in windows:
+        if t0 < end and t1 > start:
+            return reason
+    return None
+
+
+def load(paths, exclusions=None):
+    """Load and validate results files of the same plan into one ResultSet; runs overlapping a
+    window of the exclusions file (if given) are set aside in ResultSet.excluded."""
     if not paths:
         raise ResultsError('no results file given')
     metas, runs = [], []
@@ -279,9 +335,15 @@ def load(paths):
             raise ResultsError('%s: second ok record for run %s (first: %s)'
                                % (r.where, _ident_str(r.identity), first.where))
         seen[r.identity] = r
-    if not any(r.ok for r in runs):
-        raise ResultsError('%s: no ok run records' % ', '.join(paths))
-    return ResultSet(list(paths), metas, runs)
+    windows = load_exclusions(exclusions) if exclusions else []
+    kept, excluded = [], []
+    for r in runs:
+        r.excluded = _covered(r, windows)
+        (excluded if r.excluded else kept).append(r)
+    if not any(r.ok for r in kept):
+        raise ResultsError('%s: no ok run records%s' % (', '.join(paths),
+                           ' outside the exclusion windows' if excluded else ''))
+    return ResultSet(list(paths), metas, kept, excluded, exclusions)
 
 
 def _ident_str(ident):

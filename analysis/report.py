@@ -233,6 +233,11 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions
         L.append('')
         for key in sorted(set(rs.plan) - load.SESSION_PLAN_KEYS):
             L.append('- `%s`: `%r`' % (key, rs.plan[key]))
+        asked = sorted({m['plan'].get('repeats') for m in rs.metas
+                        if isinstance(m['plan'].get('repeats'), int)})
+        if asked:
+            L.append('- `repeats` (per session; every run records its own): %s'
+                     % ', '.join('`%d`' % a for a in asked))
         L.append('')
     L.append('CPU is dom0 CPU use as % of one dom0 VCPU (100 % = one VCPU busy).')
     L.append('')
@@ -252,6 +257,16 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions
                 _md(r.reason) or 'no reason given', r.where))
         if len(failed) > MAX_FAILED_LISTED:
             L.append('- ... and %d more' % (len(failed) - MAX_FAILED_LISTED))
+    if rs.excluded:
+        L.append('')
+        L.append('Left out of everything below, because they overlap a window of `%s` (the '
+                 'records stay in the results file): %d run record%s.'
+                 % (_md(rs.exclusions_path), len(rs.excluded), '' if len(rs.excluded) == 1 else 's'))
+        L.append('')
+        for r in rs.excluded:
+            L.append('- %s, %s, %d VMs, %s, repeat %d, %s, started %s: %s (%s)' % (
+                r.kernel, r.direction, r.vms, _streams(r.streams), r.repeat, r.status, r.start,
+                _md(r.excluded), r.where))
     split = {}
     for r in rs.ok_runs:
         for v in r.split_evtchn:

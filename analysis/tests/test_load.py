@@ -237,11 +237,20 @@ class BadFiles(TmpDir):
     def test_mixed_plans(self):
         a = self.write('a.pylist', self.base())
         other = self.base()
-        other[0]['plan']['repeats'] = 5
+        other[0]['plan']['duration'] = 120
         for r in other[1:]:
             r['kernel'] = 'patched'
         b = self.write('b.pylist', other)
-        self.assertError([a, b], b, 'record 0', 'mixed plans', 'repeats')
+        self.assertError([a, b], b, 'record 0', 'mixed plans', 'duration')
+
+    def test_repeats_may_differ(self):
+        # a plan run repeat by repeat: --repeats 1 for every kernel, then --repeats 2
+        recs = self.base()
+        m = synth.meta('plain')
+        m['plan']['repeats'] = 1
+        recs.insert(0, m)
+        rs = load.load([self.write('r.pylist', recs)])
+        self.assertEqual(rs.kernels, ['plain'])
 
     def test_session_keys_may_differ(self):
         # netns: the plan's 'kernel' names the kernel of the session; 'results' the file.
