@@ -247,10 +247,14 @@ static bool guest_answers(struct xen *x, const char *addr, int port, double wait
 }
 
 /*
- * The vif hotplug step for backends in dd32: Linux 3.11's netback waits
- * for hotplug-status=connected (libxl writes "" and leaves the rest to
- * the backend domain's `xl devd`, which needs Xen tools dd32 does not
- * have).  dd32's /init bridges the interface; dom0 may write the key.
+ * What `xl devd` would do in dd32 for its vif backends (it needs Xen tools
+ * dd32 does not have), from here: dom0 may write anywhere in xenstore.
+ *  - add: Linux 3.11's netback waits for hotplug-status=connected (libxl
+ *    writes "" and leaves the hotplug to the backend domain); dd32's /init
+ *    bridges the interface, we write the key once netback is in InitWait.
+ *  - remove: once libxl has set online=0 and netback reached Closed (6),
+ *    the backend directory goes (libxl in dom0 waits up to 10 s for that,
+ *    then logs an error and leaves the directory behind).
  */
 static void dd_hotplug(struct xen *x)
 {
@@ -272,8 +276,16 @@ static void dd_hotplug(struct xen *x)
 			char *hs = xs_get(x, "%s/%s/hotplug-status", dir, dev[j]);
 			char key[256];
 
+			char *on = xs_get(x, "%s/%s/online", dir, dev[j]);
+
+			if (st && !strcmp(st, "6") && on && !strcmp(on, "0")) {
+				snprintf(key, sizeof(key), "%s/%s", dir, dev[j]);
+				if (xs_rm(x->xs, XBT_NULL, key))
+					logf_("xen: " DD_NAME ": removed the closed vif backend of "
+					      "domain %s", fe[i]);
 			/* InitWait (2) .. Connected (4): the backend device exists */
-			if (st && atoi(st) >= 2 && atoi(st) <= 4 && (!hs || strcmp(hs, "connected"))) {
+			} else if (st && atoi(st) >= 2 && atoi(st) <= 4 &&
+				   (!hs || strcmp(hs, "connected"))) {
 				snprintf(key, sizeof(key), "%s/%s/hotplug-status", dir, dev[j]);
 				if (xs_write(x->xs, XBT_NULL, key, "connected", 9))
 					logf_("xen: " DD_NAME ": hotplug-status connected for the vif "
@@ -284,7 +296,11 @@ static void dd_hotplug(struct xen *x)
 			}
 			free(st);
 			free(hs);
+			free(on);
 		}
+		/* the frontend domain's directory, once its devices are gone */
+		if (dev && ndev == 0)
+			xs_rm(x->xs, XBT_NULL, dir);
 		free(dev);
 	}
 	free(fe);
@@ -296,8 +312,9 @@ static void dd_tick(void *arg)
 }
 
 /* After guests stopped: remove dd32's backend directories whose frontend
- * domain is gone (xl devd's part there), so that netback frees the vif
- * instead of keeping one per guest ever started. */
+ * domain is gone and that dd_hotplug did not remove (a backend that never
+ * reached Closed, a forced destroy), so that netback frees the vif instead
+ * of keeping one per guest ever started. */
 static void dd_forget_stopped(struct xen *x)
 {
 	char base[96];
@@ -1222,7 +1239,8 @@ static int xen_stop_guests(struct backend *b, unsigned n, struct guest *g, struc
 				XL_SHUTDOWN_TIMEOUT, e) == 0)
 			started++;
 	}
-	child_wait_all(cp, started, NULL, NULL);
+	/* dd32: the backend removal libxl waits for during the shutdown */
+	child_wait_all(cp, started, x->dd ? dd_tick : NULL, x);
 	for (unsigned k = 0; k < started; k++) {
 		if (c[k].timed_out || !WIFEXITED(c[k].status) || WEXITSTATUS(c[k].status))
 			logf_("xen: xl shutdown -w failed or timed out for a guest; destroying it");
