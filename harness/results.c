@@ -53,17 +53,26 @@ static void note_ok(struct results *r, const struct pyval *rec)
 	const char *status = str_of(pyl_get(rec, "status"));
 	const char *kernel = str_of(pyl_get(rec, "kernel"));
 	const char *dir = str_of(pyl_get(rec, "direction"));
-	struct run_id id;
+	const char *reason = str_of(pyl_get(rec, "reason"));
+	struct run_id id, **list;
+	size_t *n;
 
-	if (!kind || strcmp(kind, "run") || !status || strcmp(status, "ok") ||
-	    !kernel || !dir || !int_of(pyl_get(rec, "vms"), &id.vms) ||
+	if (!kind || strcmp(kind, "run") || !status || !kernel || !dir ||
+	    !int_of(pyl_get(rec, "vms"), &id.vms) ||
 	    !int_of(pyl_get(rec, "streams"), &id.streams) ||
 	    !int_of(pyl_get(rec, "repeat"), &id.repeat))
 		return;
+	if (!strcmp(status, "ok")) {
+		list = &r->ok, n = &r->nok;
+	} else if (reason && !strncmp(reason, RESULTS_KERNEL_DIED, strlen(RESULTS_KERNEL_DIED))) {
+		list = &r->deaths, n = &r->ndeaths;
+	} else {
+		return;
+	}
 	id.kernel = xstrdup(kernel);
 	id.direction = xstrdup(dir);
-	r->ok = xrealloc(r->ok, (r->nok + 1) * sizeof(*r->ok));
-	r->ok[r->nok++] = id;
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = id;
 }
 
 /* Parse an existing file; a missing or blank file is an empty list. */
@@ -185,8 +194,13 @@ void results_close(struct results *r)
 		free(r->ok[k].kernel);
 		free(r->ok[k].direction);
 	}
+	for (size_t k = 0; k < r->ndeaths; k++) {
+		free(r->deaths[k].kernel);
+		free(r->deaths[k].direction);
+	}
 	free(r->recs);
 	free(r->ok);
+	free(r->deaths);
 	free(r->path);
 	free(r->tmp_path);
 	if (r->lock_fd >= 0)
@@ -195,17 +209,30 @@ void results_close(struct results *r)
 	r->lock_fd = -1;
 }
 
+static size_t count_id(const struct run_id *list, size_t n, const char *kernel,
+		       const char *direction, long vms, long streams, long repeat)
+{
+	size_t c = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct run_id *id = &list[k];
+
+		c += id->vms == vms && id->streams == streams && id->repeat == repeat &&
+		     !strcmp(id->kernel, kernel) && !strcmp(id->direction, direction);
+	}
+	return c;
+}
+
 bool results_has_ok(const struct results *r, const char *kernel,
 		    const char *direction, long vms, long streams, long repeat)
 {
-	for (size_t k = 0; k < r->nok; k++) {
-		const struct run_id *id = &r->ok[k];
+	return count_id(r->ok, r->nok, kernel, direction, vms, streams, repeat) > 0;
+}
 
-		if (id->vms == vms && id->streams == streams && id->repeat == repeat &&
-		    !strcmp(id->kernel, kernel) && !strcmp(id->direction, direction))
-			return true;
-	}
-	return false;
+size_t results_kernel_deaths(const struct results *r, const char *kernel,
+			     const char *direction, long vms, long streams, long repeat)
+{
+	return count_id(r->deaths, r->ndeaths, kernel, direction, vms, streams, repeat);
 }
 
 static int write_all(int fd, const char *p, size_t n)

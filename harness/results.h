@@ -25,7 +25,12 @@ struct results {
 	size_t nrecs;
 	struct run_id *ok;    /* identities recorded 'ok' */
 	size_t nok;
+	struct run_id *deaths;   /* one per failed record: the kernel died in that run */
+	size_t ndeaths;
 };
+
+/* How a failed run's reason starts when dom0's kernel died during it. */
+#define RESULTS_KERNEL_DIED "dom0 kernel died during the run"
 
 /*
  * Open for a session: take the lock (<path>.lock), check the folder is
@@ -39,6 +44,10 @@ void results_close(struct results *r);
 
 bool results_has_ok(const struct results *r, const char *kernel,
 		    const char *direction, long vms, long streams, long repeat);
+
+/* Failed records of this identity whose kernel died during the run. */
+size_t results_kernel_deaths(const struct results *r, const char *kernel,
+			     const char *direction, long vms, long streams, long repeat);
 
 /* Append one record (a dict literal) and rewrite the file atomically. */
 int results_append(struct results *r, const char *record, struct err *e);

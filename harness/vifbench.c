@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "kernel_health.h"
 #include "dd_relay.h"
 #include "iperf_csv.h"
 #include "options.h"
@@ -183,7 +184,26 @@ struct session {
 	double cur_start;
 	int failed;
 	double session_start;
+	/* dom0's kernel died (oops/BUG: taint D) during this session: what it
+	 * said; died_before: it had already died before, so we cannot tell */
+	bool died, died_before;
+	char death[512];
 };
+
+/* Has the kernel died since the session started?  Logged once. */
+static bool check_death(struct session *s)
+{
+	if (s->died)
+		return true;
+	if (s->died_before || !(kernel_taint() & TAINT_DIE_BIT))
+		return false;
+	s->died = true;
+	kernel_death_line(s->death, sizeof(s->death));
+	if (!s->death[0])
+		snprintf(s->death, sizeof(s->death), "no oops line found in the kernel log");
+	logf_("dom0 kernel died (oops/BUG, taint D): %s", s->death);
+	return true;
+}
 
 static void tick(void *arg)
 {
@@ -363,6 +383,16 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 			 l ? "; " : "", e.msg);
 		ok = false;
 	}
+	/* A kernel that died under the run (netback's thread gone, say) makes
+	 * its figures meaningless, whatever they look like. */
+	if (check_death(s)) {
+		char why[sizeof(reason)];
+
+		snprintf(why, sizeof(why), "%s (oops/BUG, taint D): %s%s%s", RESULTS_KERNEL_DIED,
+			 s->death, reason[0] ? "; " : "", reason);
+		snprintf(reason, sizeof(reason), "%s", why);
+		ok = false;
+	}
 	add_common(&b, s, x, g);
 	/* A failed run keeps what was measured: guests that reported nothing
 	 * are left out (the contract's "possibly fewer than vms entries"),
@@ -413,9 +443,15 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 	return rc;
 }
 
+/* A run the kernel died in this many times is not tried again: a kernel
+ * bug it reproduces would otherwise cost a boot each session. */
+#define MAX_KERNEL_DEATHS 2
+
 static bool run_done(const struct session *s, const struct run *x)
 {
-	return results_has_ok(&s->res, x->kernel, x->direction, x->vms, x->streams, x->repeat);
+	return results_has_ok(&s->res, x->kernel, x->direction, x->vms, x->streams, x->repeat) ||
+	       results_kernel_deaths(&s->res, x->kernel, x->direction, x->vms, x->streams,
+				     x->repeat) >= MAX_KERNEL_DEATHS;
 }
 
 static int write_meta(struct session *s, const struct host_info *hi)
@@ -543,6 +579,14 @@ static int cmd_run(int argc, char **argv)
 		s.be.ops->close(&s.be);
 		return bad_input(&e);
 	}
+	if (kernel_taint() & TAINT_DIE_BIT) {
+		char line[512];
+
+		s.died_before = true;
+		kernel_death_line(line, sizeof(line));
+		logf_("warning: the running kernel had already died (oops/BUG, taint D) before this "
+		      "session (%s): a death during a run cannot be told from it", line);
+	}
 	if (s.plan.v[K_HOST_NOTE].set) {
 		size_t l = strlen(hi.host);
 
@@ -552,8 +596,16 @@ static int cmd_run(int argc, char **argv)
 	for (size_t k = 0; k < s.runs.n; k++) {
 		const struct run *x = &s.runs.r[k];
 
-		if (strcmp(x->kernel, s.kernel) || run_done(&s, x))
+		if (strcmp(x->kernel, s.kernel))
 			continue;
+		if (run_done(&s, x)) {
+			if (!results_has_ok(&s.res, x->kernel, x->direction, x->vms, x->streams,
+					    x->repeat))
+				logf_("not tried again: %s N=%ld streams=%ld repeat=%ld %s: the kernel "
+				      "died in it %d times", x->kernel, x->vms, x->streams, x->repeat,
+				      x->direction, MAX_KERNEL_DEATHS);
+			continue;
+		}
 		s.total_todo++;
 		s.eta_left += (double)s.plan.v[K_DURATION].num + RUN_OVERHEAD_S;
 		if (x->vms > max_vms)
@@ -595,6 +647,10 @@ static int cmd_run(int argc, char **argv)
 				free(g);
 				return finish_interrupted(&s);
 			}
+			if (check_death(&s)) {   /* not the guests' fault: no records */
+				free(g);
+				break;
+			}
 			char reason[1100];
 
 			snprintf(reason, sizeof(reason), "guests did not start: %s", e.msg);
@@ -619,8 +675,12 @@ static int cmd_run(int argc, char **argv)
 
 			if (run_done(&s, x))
 				continue;
+			if (check_death(&s))
+				break;
 			s.cur_index = j;
 			for (long attempt = 0; attempt <= s.plan.v[K_RETRIES].num; attempt++) {
+				if (attempt && check_death(&s))
+					break;
 				if (attempt)
 					logf_("retrying (%ld of %ld)", attempt,
 					      s.plan.v[K_RETRIES].num);
@@ -655,6 +715,8 @@ static int cmd_run(int argc, char **argv)
 		free(g);
 		if (runcmd_interrupted)
 			return finish_interrupted(&s);
+		if (s.died)
+			break;
 		k = end;
 	}
 	progress_clear();
@@ -691,11 +753,28 @@ static int cmd_run(int argc, char **argv)
 	size_t not_ok = 0;
 
 	for (size_t j = 0; j < s.runs.n; j++)
-		not_ok += !strcmp(s.runs.r[j].kernel, s.kernel) && !run_done(&s, &s.runs.r[j]);
+		not_ok += !strcmp(s.runs.r[j].kernel, s.kernel) &&
+			  !results_has_ok(&s.res, s.runs.r[j].kernel, s.runs.r[j].direction,
+					  s.runs.r[j].vms, s.runs.r[j].streams, s.runs.r[j].repeat);
 	if (not_ok)
 		logf_("%zu runs of kernel %s are not ok; run again to retry them", not_ok, s.kernel);
 	int rc = not_ok ? EXIT_RUNS_FAILED : EXIT_DONE;
 
+	if (s.died) {
+		/* Every later run would fail for the dead kernel's sake: the rest
+		 * of this kernel's runs belong to a fresh boot of it (run-plan
+		 * boots it again; resume retries the run that was in flight). */
+		logf_("dom0 kernel %s died in this session: its remaining runs need a fresh boot",
+		      s.kernel);
+		next = NULL;
+		if (s.be.ops->next_kernel && s.be.ops->next_kernel(&s.be, s.kernel, &e) == 0) {
+			logf_("next boot: kernel %s again", s.kernel);
+			rc = EXIT_KERNELS_LEFT;
+		} else {
+			logf_("reboot into kernel %s and run again", s.kernel);
+			rc = EXIT_RUNS_FAILED;
+		}
+	}
 	if (next) {
 		logf_("kernels remaining: %s (this session runs only kernel %s)", left.p, s.kernel);
 		if (s.be.ops->next_kernel) {

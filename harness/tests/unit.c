@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "iperf_csv.h"
+#include "kernel_health.h"
 #include "options.h"
 #include "plan.h"
 #include "pylit.h"
@@ -671,6 +672,63 @@ static int pylit_decode(const char *in)
 	return 0;
 }
 
+/* Failed records whose kernel died are counted per identity (the runner gives up on a run
+ * after MAX_KERNEL_DEATHS of them); other failures and ok records are not deaths. */
+static void t_results_deaths(void)
+{
+	char path[512];
+	struct results r;
+	struct err e;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/r.pylist", tmpdir);
+	f = fopen(path, "w");
+	fputs("[{'record': 'run', 'kernel': 'plain', 'direction': 'dom0-to-domU', 'vms': 4, "
+	      "'streams': 4, 'repeat': 1, 'status': 'failed', 'reason': '" RESULTS_KERNEL_DIED
+	      " (oops/BUG, taint D): kernel BUG at netback.c:709!'},\n"
+	      " {'record': 'run', 'kernel': 'plain', 'direction': 'dom0-to-domU', 'vms': 4, "
+	      "'streams': 4, 'repeat': 1, 'status': 'failed', 'reason': 'Split-1: iperf server dead'},\n"
+	      " {'record': 'run', 'kernel': 'plain', 'direction': 'dom0-to-domU', 'vms': 4, "
+	      "'streams': 4, 'repeat': 1, 'status': 'failed', 'reason': '" RESULTS_KERNEL_DIED
+	      " (oops/BUG, taint D): x'},\n"
+	      " {'record': 'run', 'kernel': 'plain', 'direction': 'domU-to-dom0', 'vms': 4, "
+	      "'streams': 4, 'repeat': 1, 'status': 'ok', 'reason': ''}]\n", f);
+	fclose(f);
+	CHECK(results_open(&r, path, &e) == 0, "open: %s", e.msg);
+	CHECK(results_kernel_deaths(&r, "plain", "dom0-to-domU", 4, 4, 1) == 2, "two deaths");
+	CHECK(results_kernel_deaths(&r, "plain", "domU-to-dom0", 4, 4, 1) == 0, "ok is no death");
+	CHECK(results_kernel_deaths(&r, "patched", "dom0-to-domU", 4, 4, 1) == 0, "other kernel");
+	CHECK(!results_has_ok(&r, "plain", "dom0-to-domU", 4, 4, 1), "not ok");
+	results_close(&r);
+	unlink(path);
+}
+
+/* A real capture: the plain 3.11 netback's BUG on the emulated host (v3 study,
+ * 4 guests x 4 streams), the kernel's lines given klogctl's "<4>" prefix. */
+static void t_kernel_health(void)
+{
+	struct buf log = { 0 };
+	char line[512], path[512];
+	unsigned long t;
+
+	snprintf(path, sizeof(path), "%s/oops-netback-plain-3.11.log", datadir);
+	CHECK(read_file(path, &log) == 0, "cannot read %s", path);
+	kernel_death_line_in(log.p, log.len, line, sizeof(line));
+	CHECK(!strcmp(line, "kernel BUG at /work/main/build/kernel/src-plain/drivers/net/"
+		       "xen-netback/netback.c:709!"), "death line: '%s'", line);
+	const char *clean = "<6>[ 1.0] all well\nvif1.0: up\n";
+	const char *bug = "<1>[ 9.5] BUG: unable to handle kernel paging request";
+
+	kernel_death_line_in(clean, strlen(clean), line, sizeof(line));
+	CHECK(line[0] == '\0', "no death in a clean log: '%s'", line);
+	kernel_death_line_in(bug, strlen(bug), line, sizeof(line));
+	CHECK(!strcmp(line, "BUG: unable to handle kernel paging request"), "'%s'", line);
+	CHECK(kernel_taint_parse("128\n", &t) && (t & TAINT_DIE_BIT), "taint 128 is D");
+	CHECK(kernel_taint_parse("512\n", &t) && !(t & TAINT_DIE_BIT), "taint 512 (W) is not D");
+	CHECK(!kernel_taint_parse("x\n", &t) && !kernel_taint_parse("", &t), "bad taint text");
+	buf_free(&log);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--pylit-encode"))
@@ -696,6 +754,8 @@ int main(int argc, char **argv)
 	run_test("pylit: write/read round trip", t_pylit_roundtrip_c);
 	run_test("results: append, verbatim, refuse, lock", t_results);
 	run_test("runcmd: argv, status, exec failure, deadline kills group, stop", t_runcmd);
+	run_test("kernel health: taint D, the oops line from a real capture", t_kernel_health);
+	run_test("results: kernel deaths counted per identity", t_results_deaths);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	char cmd[300];
 
