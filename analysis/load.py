@@ -121,9 +121,21 @@ class Run:
         return (self.kernel, self.direction, self.vms, self.streams, self.repeat)
 
 
+# Present only when netback ran in a driver domain (harness netback_domain = dd32): where the
+# traffic end and the CPU figure were (docs/results-format.md).
+OPTIONAL_META = ('netback_domain', 'netback_arch', 'netback_kernel_release', 'netback_vcpus',
+                 'xen_flavour')
+
+# How a failed run's reason starts when dom0's kernel died (oops/BUG) during it (the harness's
+# RESULTS_KERNEL_DIED).
+KERNEL_DIED = 'dom0 kernel died during the run'
+
+
 class Meta:
     def __init__(self, rec, path, index, where):
         self.fields = {name: rec[name] for name, _, _ in META_FIELDS}
+        for name in OPTIONAL_META:
+            self.fields[name] = rec.get(name)
         self.path = path
         self.index = index
         self.where = where

@@ -200,6 +200,16 @@ def run_counts(rs):
 MAX_FAILED_LISTED = 50
 
 
+def _netback(m):
+    """Where netback ran, for the sessions table: dom0, or the driver domain and what it ran."""
+    if not m['netback_domain']:
+        return 'dom0'
+    return '%s (%s, %s, %s VCPU%s%s)' % (
+        m['netback_domain'], m['netback_arch'] or '?', m['netback_kernel_release'] or '?',
+        m['netback_vcpus'] or '?', '' if m['netback_vcpus'] == 1 else 's',
+        '; Xen %s' % m['xen_flavour'] if m['xen_flavour'] else '')
+
+
 def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions=()):
     """regions: [(measure name, [RegionComparison])], the region verdicts section."""
     L = ['# %s: vifbench results' % prefix, '']
@@ -216,13 +226,13 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions
     L.append('')
 
     L += ['## Sessions (host and kernel metadata)', '',
-          '| kernel | kernel release | dom0 arch | dom0 VCPUs | backend | host | Xen | harness | '
-          'started | file: record |',
-          '|---|---|---|---:|---|---|---|---|---|---|']
+          '| kernel | kernel release | dom0 arch | dom0 VCPUs | netback in | backend | host | Xen '
+          '| harness | started | file: record |',
+          '|---|---|---|---:|---|---|---|---|---|---|---|']
     for m in rs.metas:
-        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s: %s |' % tuple(
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s: %s |' % tuple(
             _md(x) for x in (m['kernel'], m['kernel_release'], m['dom0_arch'], m['dom0_vcpus'],
-                             m['backend'], m['host'], m['xen_version'] or '\u2013',
+                             _netback(m), m['backend'], m['host'], m['xen_version'] or '\u2013',
                              m['harness_version'], m['started'], m.path, m.index)))
     L.append('')
     L.append('(Records are numbered from 0.)')
@@ -239,7 +249,12 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions
             L.append('- `repeats` (per session; every run records its own): %s'
                      % ', '.join('`%d`' % a for a in asked))
         L.append('')
-    L.append('CPU is dom0 CPU use as % of one dom0 VCPU (100 % = one VCPU busy).')
+    dds = sorted({m['netback_domain'] for m in rs.metas if m['netback_domain']})
+    if dds:
+        L.append('CPU is the CPU use of the domain netback ran in (%s: the traffic end too), as '
+                 '%% of one of its VCPUs (100 %% = one VCPU busy).' % ', '.join(dds))
+    else:
+        L.append('CPU is dom0 CPU use as % of one dom0 VCPU (100 % = one VCPU busy).')
     L.append('')
 
     L += ['## Runs', '', '| kernel | ok runs | failed records | of which later re-run ok |',
@@ -248,6 +263,21 @@ def report_markdown(rs, comparisons, plot_files, fairness_files, prefix, regions
         L.append('| %s | %d | %d | %d |' % (_md(k), ok, failed, rerun))
     L.append('')
     L.append('Failed runs are left out of every mean, SD, test and plot.')
+    deaths = [r for r in rs.failed_runs if str(r.reason).startswith(load.KERNEL_DIED)]
+    if deaths:
+        per = {}
+        for r in deaths:
+            per.setdefault(r.kernel, []).append(r)
+        L.append('')
+        L.append('**The dom0 kernel died** (oops/BUG) during %d run%s; the harness ended each such '
+                 'session and the rest ran after a fresh boot:' % (len(deaths),
+                                                                   '' if len(deaths) == 1 else 's'))
+        L.append('')
+        for k, rr in per.items():
+            where = ', '.join('%s %d VMs %s r%d' % (DIRECTION_WORDS.get(r.direction, r.direction),
+                                                   r.vms, _streams(r.streams), r.repeat)
+                              for r in rr)
+            L.append('- %s: %d (%s)' % (_md(k), len(rr), where))
     failed = rs.failed_runs
     if failed:
         L.append('')
