@@ -26,7 +26,7 @@ bench-xen: testhost harness/vifbench
 		echo "bench: first result measured $$(( $$(date -d "$$1" +%s) + $${2%.*} - start ))s after make bench started"; fi; \
 	echo "bench: run-plan exit status $$rc after $$(( $$(date +%s) - start ))s"; \
 	test -s $(BENCH_OUT)/results.pylist || { echo "bench: no results"; exit 1; }; \
-	$(MAKE) --no-print-directory plots RESULTS=$(BENCH_OUT)/results.pylist || exit 1; \
+	$(PYTHON) -m analysis $(BENCH_OUT)/results.pylist || exit 1; \
 	echo "bench: results $(BENCH_OUT)/results.pylist (logs per boot in $(BENCH_OUT)/results.boots/)"; \
 	echo "bench: plots and report in $(BENCH_OUT)/analysis/"; \
 	test $$rc -eq 0

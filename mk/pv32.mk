@@ -59,7 +59,7 @@ bench-pv32: testhost-pv32 harness/vifbench
 		--xen pv32 --arch i386 --kernels "$${kernels# }"; \
 	rc=$$?; echo "bench-pv32: run-plan exit status $$rc after $$(( $$(date +%s) - start ))s"; \
 	test -s $(PV32_BENCH_OUT)/results.pylist || { echo "bench-pv32: no results"; exit 1; }; \
-	$(MAKE) --no-print-directory plots RESULTS=$(PV32_BENCH_OUT)/results.pylist || exit 1; \
+	$(PYTHON) -m analysis $(PV32_BENCH_OUT)/results.pylist || exit 1; \
 	echo "bench-pv32: results $(PV32_BENCH_OUT)/results.pylist, plots in $(PV32_BENCH_OUT)/analysis/"; \
 	test $$rc -eq 0
 
