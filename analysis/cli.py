@@ -45,7 +45,8 @@ def render(rs, out_dir, prefix, regions=stats.REGIONS):
         fairness_files.append(name)
     comparisons = stats.compare(rs)
     by_region = [('total Gbit/s', stats.compare_regions(rs, stats.total, regions)),
-                 ('dom0 CPU %', stats.compare_regions(rs, stats.cpu, regions))]
+                 ('dom0 CPU %', stats.compare_regions(rs, stats.cpu, regions)),
+                 ("Jain's fairness index", stats.compare_regions(rs, stats.fairness, regions))]
     texts = {
         'verdicts.csv': report.verdict_csv(comparisons),
         'fairness.csv': report.fairness_csv(rs),

@@ -201,11 +201,12 @@ def compare_regions(rs, value=total, regions=REGIONS):
             v = value(r)
             if v is not None and v > 0:
                 vals[(r.kernel, r.direction, r.streams, r.vms, r.repeat)] = v
-    cases = sorted({(r.direction, r.streams) for r in rs.ok_runs},
+    # only N where the measure has values (fairness: none at N = 1)
+    cases = sorted({(k[1], k[2]) for k in vals},
                    key=lambda c: (DIRECTION_ORDER.index(c[0]), c[1]))
     out = []
     for d, s in cases:
-        present = sorted({r.vms for r in rs.ok_runs if (r.direction, r.streams) == (d, s)})
+        present = sorted({k[3] for k in vals if (k[1], k[2]) == (d, s)})
         for lo, hi in regions:
             inside = [n for n in present if n >= lo and (hi is None or n <= hi)]
             if not inside:

@@ -119,6 +119,25 @@ class Regions(unittest.TestCase):
             self.assertEqual(rc.verdict, stats.BETTER, (rc.direction, rc.streams, rc.lo))
 
 
+class FairnessRegions(unittest.TestCase):
+    def test_unequal_shares_are_worse(self):
+        # synth: plain's guests get equal shares (Jain 1); patched's guest 1 gets (1 + repeat)
+        # times the others' share, so its index is below 1 in every pair with N >= 2
+        regs = stats.compare_regions(load_records(synth.standard()), stats.fairness)
+        rc = find(regs, 'domU-to-dom0', 1, 5)
+        self.assertEqual(rc.n, 12)
+        self.assertEqual(rc.verdict, stats.WORSE)
+        n, rep = 5, 2
+        w = [1.0 + rep] + [1.0] * (n - 1)
+        jain = sum(w) ** 2 / (n * sum(x * x for x in w))
+        pair = [p for p in rc.pairs if p[:2] == (n, rep)][0]
+        self.assertAlmostEqual(pair[2], 1.0, places=12)
+        self.assertAlmostEqual(pair[3], jain, places=12)
+        # N = 1 has no fairness: the 1-4 region starts at 2
+        rc = find(regs, 'domU-to-dom0', 1, 2)
+        self.assertEqual((rc.lo, rc.hi, rc.n), (2, 4, 9))
+
+
 class ParseRegions(unittest.TestCase):
     def test_good(self):
         self.assertEqual(stats.parse_regions('1-4,5-'), ((1, 4), (5, None)))
@@ -147,7 +166,7 @@ class Output(unittest.TestCase):
                 rows = f.read().splitlines()
             self.assertEqual(rows[0].split(',')[:4], ['measure', 'direction', 'streams',
                                                       'vms_from'])
-            self.assertEqual(len(rows), 1 + 16)  # 8 throughput + 8 CPU
+            self.assertEqual(len(rows), 1 + 24)  # 8 throughput + 8 CPU + 8 fairness
 
     def test_bad_regions_option(self):
         with tempfile.TemporaryDirectory() as d:
