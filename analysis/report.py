@@ -380,6 +380,10 @@ def regions_markdown(regs, measure):
 def region_sentence(rc):
     """'domU → dom0, 1 stream, 5-8 VMs: patched/plain 0.870 (95 % CI 0.800-0.950) over 12 pairs,
     p = 0.01: worse.'"""
+    if not rc.n:
+        return '%s, %s, %s: no pairs (no (N, repeat) with an ok run of both %s and %s).' % (
+            DIRECTION_WORDS[rc.direction], _streams(rc.streams), _region(rc), rc.baseline,
+            rc.kernel)
     ci = ' (95 %% CI %s\u2013%s)' % (_f(rc.ci[0]), _f(rc.ci[1])) if rc.ci else ''
     p = ', p = %s' % _f(rc.p, '%.3g') if rc.p is not None else ''
     return '%s, %s, %s: %s/%s %s%s over %d pair%s%s: %s.' % (

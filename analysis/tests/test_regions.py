@@ -9,7 +9,7 @@ import sys
 import tempfile
 import unittest
 
-from analysis import cli, load, stats
+from analysis import cli, load, report, stats
 from analysis.tests import synth
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -111,6 +111,17 @@ class Regions(unittest.TestCase):
         self.assertEqual((rc.lo, rc.hi, rc.vms), (5, 6, [5, 6]))
         regs = stats.compare_regions(load_records(recs), regions=((7, None),))
         self.assertEqual(regs, [])
+
+    def test_no_pairs_sentence(self):
+        # patched has no run at 5-8 VMs: the region exists (plain has runs) with no pairs
+        recs = [r for r in synth.standard()
+                if r['record'] == 'meta' or r['kernel'] == 'plain' or r['vms'] <= 4]
+        regs = stats.compare_regions(load_records(recs))
+        rc = find(regs, 'domU-to-dom0', 1, 5)
+        self.assertEqual((rc.n, rc.verdict), (0, stats.INSUFFICIENT))
+        self.assertEqual(report.region_sentence(rc),
+                         'domU \u2192 dom0, 1 stream, 5-8 VMs: no pairs (no (N, repeat) with an '
+                         'ok run of both plain and patched).')
 
     def test_cpu_measure(self):
         # CPU by construction: patched 60 + N, plain 40 + N, both +- 2 per repeat: always higher
