@@ -386,7 +386,7 @@ def region_sentence(rc):
             rc.kernel)
     ci = ' (95 %% CI %s\u2013%s)' % (_f(rc.ci[0]), _f(rc.ci[1])) if rc.ci else ''
     p = ', p = %s' % _f(rc.p, '%.3g') if rc.p is not None else ''
-    return '%s, %s, %s: %s/%s %s%s over %d pair%s%s: %s.' % (
+    return '%s, %s, %s: %s/%s %s%s over %d pair%s%s: %s.' % (  # verdict: higher/lower/...
         DIRECTION_WORDS[rc.direction], _streams(rc.streams), _region(rc), rc.kernel, rc.baseline,
         _f(rc.ratio), ci, rc.n, '' if rc.n == 1 else 's', p, rc.verdict)
 
@@ -398,7 +398,8 @@ def regions_section(by_measure):
     L = ['## Region verdicts (the study\'s questions: up to 4 VMs, above 4 VMs)', '',
          "Each pair is one (N, repeat) with an ok run of both kernels; its value is the ratio "
          "kernel / baseline. Per region: the geometric mean ratio with a 95 %% t-interval on the "
-         "log ratios, and Wilcoxon's signed-rank test on them (alpha = %g; fewer than %d pairs: "
+         "log ratios, and Wilcoxon's signed-rank test on them (alpha = %g; `higher`/`lower`: the compared "
+         "kernel's values, which is good for Gbit/s and fairness and bad for CPU; fewer than %d pairs: "
          "`insufficient data`, since the exact two-sided p cannot then fall below 0.0625). "
          "Pairing by repeat matches runs made close in time when each repeat was run for every "
          "kernel before the next (also in `regions.csv`)." % (stats.ALPHA, stats.MIN_PAIRS), '']

@@ -16,6 +16,10 @@ WORSE = 'worse'
 NO_CHANGE = 'no significant change'
 INSUFFICIENT = 'insufficient data'
 NO_VARIANCE = 'undefined (zero variance)'
+# Region verdicts are about several measures (Gbit/s, CPU, fairness) where "better" would mean
+# opposite things: they say which way the compared kernel's values go.
+HIGHER = 'higher'
+LOWER = 'lower'
 
 
 class Summary:
@@ -185,7 +189,7 @@ class RegionComparison:
         self.p = float(sps.wilcoxon(nonzero, mode='exact' if len(nonzero) <= 50 else 'approx').pvalue)
         if self.p >= ALPHA:
             return NO_CHANGE
-        return BETTER if self.ratio > 1 else WORSE
+        return HIGHER if self.ratio > 1 else LOWER
 
 
 def compare_regions(rs, value=total, regions=REGIONS):

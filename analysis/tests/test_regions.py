@@ -59,7 +59,7 @@ class Regions(unittest.TestCase):
         self.assertAlmostEqual(rc.ratio, math.exp(sum(logs) / 12), places=12)
         # every sign negative: W = 0, the exact two-sided p is 2 / 2^12
         self.assertAlmostEqual(rc.p, 2 / 2 ** 12, places=12)
-        self.assertEqual(rc.verdict, stats.WORSE)
+        self.assertEqual(rc.verdict, stats.LOWER)
         m = sum(logs) / 12
         sd = math.sqrt(sum((x - m) ** 2 for x in logs) / 11)
         h = T_975_DF11 * sd / math.sqrt(12)
@@ -78,7 +78,7 @@ class Regions(unittest.TestCase):
     def test_better_everywhere(self):
         for lo in (1, 5):
             rc = find(self.regs, 'domU-to-dom0', 2, lo)
-            self.assertEqual(rc.verdict, stats.BETTER, lo)
+            self.assertEqual(rc.verdict, stats.HIGHER, lo)
             self.assertGreater(rc.ratio, 1.0)
 
     def test_failed_runs_leave_their_pairs_out(self):
@@ -127,17 +127,17 @@ class Regions(unittest.TestCase):
         # CPU by construction: patched 60 + N, plain 40 + N, both +- 2 per repeat: always higher
         regs = stats.compare_regions(self.rs, stats.cpu)
         for rc in regs:
-            self.assertEqual(rc.verdict, stats.BETTER, (rc.direction, rc.streams, rc.lo))
+            self.assertEqual(rc.verdict, stats.HIGHER, (rc.direction, rc.streams, rc.lo))
 
 
 class FairnessRegions(unittest.TestCase):
-    def test_unequal_shares_are_worse(self):
+    def test_unequal_shares_are_lower(self):
         # synth: plain's guests get equal shares (Jain 1); patched's guest 1 gets (1 + repeat)
         # times the others' share, so its index is below 1 in every pair with N >= 2
         regs = stats.compare_regions(load_records(synth.standard()), stats.fairness)
         rc = find(regs, 'domU-to-dom0', 1, 5)
         self.assertEqual(rc.n, 12)
-        self.assertEqual(rc.verdict, stats.WORSE)
+        self.assertEqual(rc.verdict, stats.LOWER)
         n, rep = 5, 2
         w = [1.0 + rep] + [1.0] * (n - 1)
         jain = sum(w) ** 2 / (n * sum(x * x for x in w))
@@ -172,7 +172,7 @@ class Output(unittest.TestCase):
             self.assertIn('## Region verdicts', text)
             self.assertRegex(text, r'domU \u2192 dom0, 1 stream, 5-8 VMs: patched/plain 0\.\d+ '
                                    r'\(95 % CI [0-9.]+\u2013[0-9.]+\) over 12 pairs, '
-                                   r'p = 0\.000488: worse\.')
+                                   r'p = 0\.000488: lower\.')
             with open(os.path.join(out, 'regions.csv'), encoding='utf-8') as f:
                 rows = f.read().splitlines()
             self.assertEqual(rows[0].split(',')[:4], ['measure', 'direction', 'streams',
