@@ -7,7 +7,14 @@
 # plots beside them in build/bench/analysis/.
 # make check-xen: end-to-end test of the xen backend on the emulated host (two boots).
 
-BENCH := bench-xen
+# make bench ARCH=i386: the study's 32-bit netback instead (bench-pv32, mk/pv32.mk: the PV32
+# hypervisor, each i386 kernel as the network driver domain dd32). Only from the command line,
+# as for the kernel targets (ARCH is a common environment variable).
+BENCH_ARCH := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64)
+BENCH := $(if $(filter i386,$(BENCH_ARCH)),bench-pv32,$(if $(filter x86_64,$(BENCH_ARCH)),bench-xen,bench-bad-arch))
+.PHONY: bench-bad-arch
+bench-bad-arch:
+	@echo "bench: ARCH=$(BENCH_ARCH): want x86_64 (default: dom0 netback) or i386 (driver domain on the PV32 hypervisor)" >&2; exit 2
 BENCH_OUT := build/bench
 
 .PHONY: bench-xen check-xen clean-bench
