@@ -208,6 +208,8 @@ def compare_regions(rs, value=total, regions=REGIONS):
     # only N where the measure has values (fairness: none at N = 1)
     cases = sorted({(k[1], k[2]) for k in vals},
                    key=lambda c: (DIRECTION_ORDER.index(c[0]), c[1]))
+    # the baseline's values in a fixed order, once: each pairs with the same (N, repeat)
+    base_vals = sorted((k[1:], a) for k, a in vals.items() if k[0] == base)
     out = []
     for d, s in cases:
         present = sorted({k[3] for k in vals if (k[1], k[2]) == (d, s)})
@@ -217,8 +219,8 @@ def compare_regions(rs, value=total, regions=REGIONS):
                 continue
             for k in kernels[1:]:
                 pairs = []
-                for (kk, dd, ss, n, rep), a in sorted(vals.items()):
-                    if kk == base and (dd, ss) == (d, s) and n in inside:
+                for (dd, ss, n, rep), a in base_vals:
+                    if (dd, ss) == (d, s) and n in inside:
                         b = vals.get((k, d, s, n, rep))
                         if b is not None:
                             pairs.append((n, rep, a, b))

@@ -47,7 +47,9 @@ static bool int_of(const struct pyval *v, long *out)
 	return true;
 }
 
-static void note_ok(struct results *r, const struct pyval *rec)
+/* Remember a run record's identity: ok ones (resume skips them) and failed
+ * ones whose kernel died (the runner gives up on a run after a few). */
+static void note_record(struct results *r, const struct pyval *rec)
 {
 	const char *kind = str_of(pyl_get(rec, "record"));
 	const char *status = str_of(pyl_get(rec, "status"));
@@ -115,7 +117,7 @@ static int load(struct results *r, const char *path, struct err *e)
 		t[n] = '\0';
 		r->recs = xrealloc(r->recs, (r->nrecs + 1) * sizeof(*r->recs));
 		r->recs[r->nrecs++] = t;
-		note_ok(r, rec);
+		note_record(r, rec);
 	}
 	pyval_free(list);
 	buf_free(&text);
@@ -313,7 +315,7 @@ int results_append(struct results *r, const char *record, struct err *e)
 		pyval_free(v);
 		return -1;
 	}
-	note_ok(r, v);
+	note_record(r, v);
 	pyval_free(v);
 	return 0;
 }

@@ -303,7 +303,7 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 		s->be.ops->client_prefix(&s->be) : NULL;
 	size_t np = 0;
 
-	while (prefix && prefix[np])
+	while (prefix && prefix[np] && np < 16)   /* a backend's prefix is a few words */
 		np++;
 	for (long i = 0; i < x->vms; i++) {
 		/* -R: the guest's server sends, so guests only ever run iperf -s. */
@@ -311,8 +311,6 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 					"-P", par_s, "-y", "C", reverse ? "-R" : NULL, NULL };
 		const char *argv[16 + 13];
 
-		if (np > 16)
-			np = 16;     /* a backend's prefix is a few words */
 		for (size_t k = 0; k < np; k++)
 			argv[k] = prefix[k];
 		memcpy(argv + np, iperf, sizeof(iperf));
