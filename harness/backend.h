@@ -110,6 +110,13 @@ struct backend {
 	const struct backend_ops *ops;
 	const struct plan *plan;
 	void *priv;                  /* the backend's own state */
+	/* Source address of the iperf-port probes (start_guests,
+	 * check_guests), set by the runner before each call: the plan's
+	 * client_addrs in rotation (the clients of the same run use it too,
+	 * with iperf -B), NULL without client_addrs (kernel's choice).  A
+	 * backend that accepts client_addrs makes them usable (validate/open)
+	 * and probes from this address. */
+	const char *client_addr;
 };
 
 extern const struct backend_ops netns_backend_ops;

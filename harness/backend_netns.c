@@ -5,7 +5,10 @@
  * address.  Addresses come from 198.18.10.0/24, inside the benchmarking
  * range 198.18.0.0/15 (RFC 2544) that no real network uses: dom0 is .1,
  * guest i is .(10+i).  Each guest runs only `iperf -s`.  Traffic flows
- * only between the root namespace and namespaces made here.
+ * only between the root namespace and namespaces made here.  The plan's
+ * client_addrs must lie in .1-.10 (the bridge's /24, below the guests):
+ * open gives them to vbbr0 beside .1, so the clients (in the root
+ * namespace) and the probes can be bound to them.
  *
  * dom0 CPU is the machine's: /proc/stat, all CPUs.
  */
@@ -64,6 +67,16 @@ static int netns_validate(struct backend *b, struct err *e)
 		return err_set(e, "backend netns: 'ip' (iproute2) not found in PATH");
 	if (!runcmd_in_path("iperf"))
 		return err_set(e, "backend netns: 'iperf' (iperf 2) not found in PATH");
+	const struct optval *ca = &b->plan->v[K_CLIENT_ADDRS];
+
+	for (size_t k = 0; k < ca->nwords; k++) {
+		int h = addr_host_in(ca->words[k], SUBNET);
+
+		if (h < 1 || h > 10)
+			return err_set(e, "%s: client_addrs: '%s' is not in " SUBNET ".1-10 (backend "
+				       "netns gives them to its bridge " BRIDGE "; guests are " SUBNET
+				       ".11 and up)", ca->where, ca->words[k]);
+	}
 	return 0;
 }
 
@@ -241,8 +254,21 @@ static int netns_open(struct backend *b, struct err *e)
 	if (ip(e, "link", "add", BRIDGE, "type", "bridge", NULL, NULL, NULL, NULL) < 0)
 		return -1;
 	ns->bridge_made = true;
-	if (ip(e, "addr", "add", SUBNET ".1/24", "dev", BRIDGE, NULL, NULL, NULL, NULL) < 0 ||
-	    ip(e, "link", "set", BRIDGE, "up", NULL, NULL, NULL, NULL, NULL) < 0)
+	if (ip(e, "addr", "add", SUBNET ".1/24", "dev", BRIDGE, NULL, NULL, NULL, NULL) < 0)
+		return -1;
+	/* the clients' other source addresses (client_addrs), beside .1 */
+	const struct optval *ca = &b->plan->v[K_CLIENT_ADDRS];
+
+	for (size_t k = 0; k < ca->nwords; k++) {
+		char cidr[40];
+
+		if (!strcmp(ca->words[k], SUBNET ".1"))
+			continue;
+		snprintf(cidr, sizeof(cidr), "%s/24", ca->words[k]);
+		if (ip(e, "addr", "add", cidr, "dev", BRIDGE, NULL, NULL, NULL, NULL) < 0)
+			return -1;
+	}
+	if (ip(e, "link", "set", BRIDGE, "up", NULL, NULL, NULL, NULL, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -323,7 +349,7 @@ static int netns_check_guests(struct backend *b, unsigned n, struct guest *g, st
 		if (start_server(ns, i + 1, p, e) < 0)
 			return -1;
 		deadline = now_mono() + (double)p->v[K_GUEST_START_TIMEOUT].num;
-		while (!tcp_port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
+		while (!tcp_port_answers(g[i].addr, (int)p->v[K_PORT].num, b->client_addr, 0.05)) {
 			if (now_mono() > deadline || runcmd_interrupted ||
 			    child_exited(&ns->server[i]))
 				return err_set(e, "%s: iperf -s had ended (%s) and did not come back",
@@ -391,7 +417,7 @@ static int netns_start_guests(struct backend *b, unsigned n, struct guest *g, st
 				err_set(e, "%s: iperf -s ended at once (%s)", g[i].name, how);
 				goto fail;
 			}
-			if (tcp_port_answers(g[i].addr, (int)p->v[K_PORT].num, 0.05)) {
+			if (tcp_port_answers(g[i].addr, (int)p->v[K_PORT].num, b->client_addr, 0.05)) {
 				ready[i] = true;
 				nready++;
 			}

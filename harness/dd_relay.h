@@ -5,8 +5,10 @@
  * connection on DD_AGENT_PORT of its control address
  * (testhost/pv32-dd-agent):
  *
- *   request:  one line: `info`, or exactly the runner's iperf client argv
- *             (`iperf -c ADDR -p PORT -t SECS -P STREAMS -y C [-R]`);
+ *   request:  one line: `info`, `probe ADDR PORT [SRC]`, or exactly the
+ *             runner's iperf client argv
+ *             (`iperf -c ADDR -p PORT -t SECS -P STREAMS -y C [-R] [-B SRC]`,
+ *             SRC: the run's client_addrs entry, an address of dd32);
  *             anything else is refused (no remote shell)
  *   answer:   `O text` (a line of the client's stdout), `E text` (stderr),
  *             then `X STATUS` (its exit status; 2 = refused)

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -39,6 +40,17 @@ const struct optdef optdefs[K_NKEYS] = {
 		"results file (Python list); the log goes beside it" },
 	[K_PORT] = { "port", OT_INT, "5001", NULL, 1, 65535,
 		"iperf server TCP port in the guests" },
+	/* Debian's iperf 2.1.8 server keeps a per-client-address entry whose
+	 * report it frees while the ending test's thread still holds it; a
+	 * connection from that address in the gap wedges the server for good
+	 * (results/2026-12-02-v3-emulated/REPORT.md).  Alternating sources
+	 * keep the next run's connections off the ending test's entry. */
+	[K_CLIENT_ADDRS] = { "client_addrs", OT_ADDRS, "", NULL, 0, 0,
+		"source IPv4 addresses of the iperf clients and port probes, e.g. "
+		"'198.18.0.1 198.18.0.2': run k of a session (retries count) uses "
+		"address k mod n, so consecutive runs never share one (iperf 2.1.8's "
+		"server wedges on a new connection from the address of a test it is "
+		"still ending); empty: the kernel chooses" },
 	[K_GUEST_START_TIMEOUT] = { "guest_start_timeout", OT_INT, "120", NULL, 1, 3600,
 		"seconds for N guests to start and answer on the iperf port" },
 	[K_IPERF_MARGIN] = { "iperf_margin", OT_INT, "20", NULL, 1, 3600,
@@ -293,6 +305,60 @@ static void free_words(char **w, size_t n)
 	free(w);
 }
 
+/* At most this many client_addrs: a rotation, not an address pool. */
+#define MAX_ADDRS 16
+
+/* OT_ADDRS: dotted IPv4 unicast addresses in canonical form (the form
+ * `ip addr` prints and dd32's agent compares), none twice; none at all,
+ * or at least two (one address would be shared by consecutive runs). */
+static int normalise_addrs(struct optval *v, const struct optdef *d, struct err *e)
+{
+	const char *where = v->where, *key = d->key;
+	size_t n = 0;
+	char **w = split_words(v->raw, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		struct in_addr a;
+		char canon[INET_ADDRSTRLEN];
+		unsigned long first;
+
+		if (inet_pton(AF_INET, w[k], &a) != 1 ||
+		    !inet_ntop(AF_INET, &a, canon, sizeof(canon)) || strcmp(canon, w[k])) {
+			err_set(e, "%s: %s: '%s' is not an IPv4 address (dotted, e.g. 198.18.0.2)",
+				where, key, w[k]);
+			goto bad;
+		}
+		first = ntohl(a.s_addr) >> 24;
+		if (first == 0 || first >= 224) {
+			err_set(e, "%s: %s: '%s' is not a unicast address", where, key, w[k]);
+			goto bad;
+		}
+		for (size_t j = 0; j < k; j++) {
+			if (!strcmp(w[j], w[k])) {
+				err_set(e, "%s: %s: '%s' listed twice", where, key, w[k]);
+				goto bad;
+			}
+		}
+	}
+	if (n == 1) {
+		err_set(e, "%s: %s: one address ('%s') would be the source of every run; give two "
+			"or more, so that consecutive runs never share one (or none: unbound)",
+			where, key, w[0]);
+		goto bad;
+	}
+	if (n > MAX_ADDRS) {
+		err_set(e, "%s: %s: %zu addresses, at most %d (two are enough)", where, key, n,
+			MAX_ADDRS);
+		goto bad;
+	}
+	v->words = w;
+	v->nwords = n;
+	return 0;
+bad:
+	free_words(w, n);
+	return -1;
+}
+
 static int normalise(struct optval *v, const struct optdef *d, struct err *e)
 {
 	const char *where = v->where, *key = d->key;
@@ -397,6 +463,8 @@ static int normalise(struct optval *v, const struct optdef *d, struct err *e)
 		}
 		free_words(w, n);
 		return 0;
+	case OT_ADDRS:
+		return normalise_addrs(v, d, e);
 	case OT_LIMITS:
 		w = split_words(v->raw, &n);
 		for (size_t k = 0; k < n; k++) {
@@ -497,6 +565,13 @@ long plan_max_vms(const struct plan *p, long streams)
 	return LONG_MAX;
 }
 
+const char *plan_client_addr(const struct plan *p, unsigned long k)
+{
+	const struct optval *v = &p->v[K_CLIENT_ADDRS];
+
+	return v->nwords ? v->words[k % v->nwords] : NULL;
+}
+
 /* The driver-domain keys of a plan that does not use one: left out of the
  * meta record, which then reads exactly as before they existed (a results
  * file whose sessions straddle that change still has one plan). */
@@ -513,6 +588,9 @@ void plan_to_pylit(const struct plan *p, struct buf *b)
 		const struct optval *v = &p->v[k];
 
 		if (dd_key_unused(p, k))
+			continue;
+		/* no client_addrs: the plan dict reads as before the key existed */
+		if (k == K_CLIENT_ADDRS && !v->nwords)
 			continue;
 		if (k)
 			buf_adds(b, ", ");
@@ -533,6 +611,7 @@ void plan_to_pylit(const struct plan *p, struct buf *b)
 			break;
 		case OT_NAMES:
 		case OT_CHOICES:
+		case OT_ADDRS:
 			buf_adds(b, "[");
 			for (size_t j = 0; j < v->nwords; j++) {
 				buf_adds(b, j ? ", " : "");

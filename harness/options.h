@@ -27,6 +27,7 @@ enum opt_key {
 	K_CLONE_PREFIX,
 	K_RESULTS,
 	K_PORT,
+	K_CLIENT_ADDRS,
 	K_GUEST_START_TIMEOUT,
 	K_IPERF_MARGIN,
 	K_RETRIES,
@@ -55,6 +56,7 @@ enum opt_type {
 	OT_CHOICE,   /* one of choices */
 	OT_CHOICES,  /* some of choices, space separated */
 	OT_LIMITS,   /* pairs "a:b" of ints, space separated */
+	OT_ADDRS,    /* IPv4 addresses, space separated; empty: none */
 };
 
 struct optdef {
@@ -75,7 +77,7 @@ struct optval {
 	/* normalised */
 	char *str;                     /* OT_STR, OT_NAME, OT_CHOICE */
 	long num;                      /* OT_INT */
-	char **words; size_t nwords;   /* OT_NAMES, OT_CHOICES */
+	char **words; size_t nwords;   /* OT_NAMES, OT_CHOICES, OT_ADDRS */
 	long *ints; size_t nints;      /* OT_INTS; OT_LIMITS as pairs a,b,a,b */
 };
 
@@ -98,6 +100,11 @@ int plan_finish(struct plan *p, struct err *e);
 
 /* Limit on N for a stream count (max_vms_for_streams), or LONG_MAX. */
 long plan_max_vms(const struct plan *p, long streams);
+
+/* Source address of run number k of a session (every run the runner
+ * starts, retries included, counts): client_addrs[k % n], or NULL when
+ * the plan has none (the kernel chooses, as before the key existed). */
+const char *plan_client_addr(const struct plan *p, unsigned long k);
 
 /* Append the plan as a Python dict (normalised values). */
 void plan_to_pylit(const struct plan *p, struct buf *b);

@@ -161,6 +161,12 @@ static int cmd_plan(int argc, char **argv)
 	fmt_hms(eta, hms);
 	printf("runs: %zu in %zu guest starts; already ok: %zu; to do: %zu\n", l.n, l.ngroups,
 	       done, l.n - done);
+	if (p.v[K_CLIENT_ADDRS].nwords) {
+		printf("client source addresses, one per run in turn:");
+		for (size_t k = 0; k < p.v[K_CLIENT_ADDRS].nwords; k++)
+			printf(" %s", p.v[K_CLIENT_ADDRS].words[k]);
+		printf("\n");
+	}
 	printf("estimated time: %s (%.0f s of iperf, plus guest starts and %.1f s per run)\n",
 	       hms, iperf_s, RUN_OVERHEAD_S);
 	runlist_free(&l);
@@ -188,6 +194,9 @@ struct session {
 	 * said; died_before: it had already died before, so we cannot tell */
 	bool died, died_before;
 	char death[512];
+	/* runs started in this session, retries included: run k's probes and
+	 * clients use the plan's client_addrs[k % n] (plan_client_addr) */
+	unsigned long run_seq;
 };
 
 /* Has the kernel died since the session started?  Logged once. */
@@ -218,8 +227,9 @@ static void tick(void *arg)
 		 x->direction, in_run, s->plan.v[K_DURATION].num, hms);
 }
 
+/* src: the run's source address (client_addrs), NULL if it never started */
 static void add_common(struct buf *b, const struct session *s, const struct run *x,
-		       const struct guest *g)
+		       const struct guest *g, const char *src)
 {
 	buf_adds(b, "{'record': 'run', 'kernel': ");
 	pyl_str(b, x->kernel);
@@ -233,6 +243,11 @@ static void add_common(struct buf *b, const struct session *s, const struct run 
 		pyl_str(b, g[i].name);
 	}
 	buf_adds(b, "]");
+	/* only with client_addrs: records read as before the key existed */
+	if (s->plan.v[K_CLIENT_ADDRS].nwords) {
+		buf_adds(b, ", 'client_addr': ");
+		pyl_str(b, src);
+	}
 }
 
 static int record(struct session *s, struct buf *rec)
@@ -247,16 +262,17 @@ static int record(struct session *s, struct buf *rec)
 	return 0;
 }
 
-/* A run that never started (guests failed): recorded failed. */
+/* A run that never started (guests failed, or a server did not answer
+ * the probe from src): recorded failed. */
 static int record_not_run(struct session *s, const struct run *x, const struct guest *g,
-			  const char *reason)
+			  const char *src, const char *reason)
 {
 	struct buf b = { 0 };
 	char stamp[32];
 	int rc;
 
 	utc_stamp(stamp);
-	add_common(&b, s, x, g);
+	add_common(&b, s, x, g, src);
 	buf_adds(&b, ", 'per_guest_gbps': [], 'total_gbps': 0.0, 'cpu_pct': None, "
 		 "'split_evtchn': [], 'start': ");
 	pyl_str(&b, stamp);
@@ -282,6 +298,8 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 	struct child **cp = xmalloc(sizeof(*cp) * (size_t)x->vms);
 	struct iperf_result *res = xmalloc(sizeof(*res) * (size_t)x->vms);
 	bool *measured = xmalloc(sizeof(bool) * (size_t)x->vms);
+	/* this run's source address (client_addrs), for every client (-B) */
+	const char *src = s->be.client_addr;
 	char dur_s[16], par_s[16], port_s[16], stamp[32], reason[2048] = "";
 	double cpu0 = 0, cpu1 = 0, t0, t1, total = 0;
 	bool cpu_ok, ok = true;
@@ -306,14 +324,24 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 	while (prefix && prefix[np] && np < 16)   /* a backend's prefix is a few words */
 		np++;
 	for (long i = 0; i < x->vms; i++) {
-		/* -R: the guest's server sends, so guests only ever run iperf -s. */
+		/* -R: the guest's server sends, so guests only ever run iperf -s.
+		 * dd32's agent accepts exactly this argv (testhost/pv32-dd-agent). */
 		const char *iperf[] = { "iperf", "-c", g[i].addr, "-p", port_s, "-t", dur_s,
-					"-P", par_s, "-y", "C", reverse ? "-R" : NULL, NULL };
-		const char *argv[16 + 13];
+					"-P", par_s, "-y", "C" };
+		const char *argv[16 + 16];
+		size_t na = np;
 
 		for (size_t k = 0; k < np; k++)
 			argv[k] = prefix[k];
-		memcpy(argv + np, iperf, sizeof(iperf));
+		memcpy(argv + na, iperf, sizeof(iperf));
+		na += sizeof(iperf) / sizeof(iperf[0]);
+		if (reverse)
+			argv[na++] = "-R";
+		if (src) {
+			argv[na++] = "-B";
+			argv[na++] = src;
+		}
+		argv[na] = NULL;
 		cp[i] = &c[i];
 		if (child_start(&c[i], argv, RC_CAPTURE_OUT | RC_CAPTURE_ERR, timeout, &e) < 0) {
 			snprintf(reason, sizeof(reason), "%s: %s", g[i].name, e.msg);
@@ -342,9 +370,16 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 		measured[i] = res[i].streams > 0;
 		if (measured[i])
 			total += res[i].gbps;
-		if (prc == 0 && !c[i].timed_out)
+		/* iperf 2 only warns when -B fails and connects from wherever the
+		 * kernel likes: the run is not what the plan asked for */
+		const char *bindfail = src && c[i].err.p ? strstr(c[i].err.p, "bind failed") : NULL;
+
+		if (prc == 0 && !c[i].timed_out && !bindfail)
 			continue;
-		if (c[i].timed_out) {
+		if (bindfail) {
+			snprintf(why, sizeof(why), "iperf could not bind the source address %s: %.*s",
+				 src, (int)strcspn(bindfail, "\n"), bindfail);
+		} else if (c[i].timed_out) {
 			child_describe_status(&c[i], how, sizeof(how));
 			snprintf(why, sizeof(why), "iperf client %s after %.0f s", how, timeout);
 		} else if (c[i].err.len) {
@@ -366,7 +401,11 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 	}
 	/* A guest destroyed during the run can leave its client with a
 	 * report that covers the whole duration (seen on Xen: xl destroy
-	 * 5 s into a 15 s run was recorded ok), so ask the backend again. */
+	 * 5 s into a 15 s run was recorded ok), so ask the backend again,
+	 * from the next run's source address: iperf 2.1.8 is still ending
+	 * this run's test, and a connection from its source now is the one
+	 * that can wedge the server (plan key client_addrs). */
+	s->be.client_addr = plan_client_addr(p, s->run_seq);   /* (counts this run already) */
 	if (s->be.ops->check_guests &&
 	    s->be.ops->check_guests(&s->be, (unsigned)x->vms, g, &e) < 0) {
 		size_t l = strlen(reason);
@@ -391,7 +430,7 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 		snprintf(reason, sizeof(reason), "%s", why);
 		ok = false;
 	}
-	add_common(&b, s, x, g);
+	add_common(&b, s, x, g, src);
 	/* A failed run keeps what was measured: guests that reported nothing
 	 * are left out (the contract's "possibly fewer than vms entries"),
 	 * and the reason names them. */
@@ -426,9 +465,10 @@ static int do_run(struct session *s, const struct run *x, struct guest *g)
 	buf_adds(&b, "}");
 	rc = record(s, &b);
 	if (ok) {
-		logf_("run %s N=%ld streams=%ld repeat=%ld %s: %.3f Gbit/s, cpu %.1f%%, %.1f s",
+		logf_("run %s N=%ld streams=%ld repeat=%ld %s: %.3f Gbit/s, cpu %.1f%%, %.1f s%s%s",
 		      x->kernel, x->vms, x->streams, x->repeat, x->direction, total,
-		      cpu_ok ? (cpu1 - cpu0) / (t1 - t0) * 100.0 : -1.0, t1 - t0);
+		      cpu_ok ? (cpu1 - cpu0) / (t1 - t0) * 100.0 : -1.0, t1 - t0,
+		      src ? ", from " : "", src ? src : "");
 	} else {
 		s->failed++;
 		logf_("run %s N=%ld streams=%ld repeat=%ld %s: failed: %s", x->kernel, x->vms,
@@ -639,6 +679,8 @@ static int cmd_run(int argc, char **argv)
 
 		s.cur_index = k;
 		s.cur_start = t_start;
+		/* fresh servers: any source will do; the next run's, as its probe */
+		s.be.client_addr = plan_client_addr(&s.plan, s.run_seq);
 		progress("[%zu/%zu] starting %ld guests", s.done_now + 1, s.total_todo, first->vms);
 		if (s.be.ops->start_guests(&s.be, (unsigned)first->vms, g, &e) < 0) {
 			if (runcmd_interrupted) {
@@ -655,7 +697,7 @@ static int cmd_run(int argc, char **argv)
 			for (size_t j = k; j < end; j++) {
 				if (run_done(&s, &s.runs.r[j]))
 					continue;
-				if (record_not_run(&s, &s.runs.r[j], NULL, reason) < 0) {
+				if (record_not_run(&s, &s.runs.r[j], NULL, NULL, reason) < 0) {
 					free(g);
 					goto fatal;
 				}
@@ -682,13 +724,19 @@ static int cmd_run(int argc, char **argv)
 				if (attempt)
 					logf_("retrying (%ld of %ld)", attempt,
 					      s.plan.v[K_RETRIES].num);
+				/* run number run_seq: its probe and clients share a source
+				 * (a probe is served at once, in iperf's listener thread) */
+				const char *src = plan_client_addr(&s.plan, s.run_seq);
+
+				s.run_seq++;
+				s.be.client_addr = src;
 				if (s.be.ops->check_guests &&
 				    s.be.ops->check_guests(&s.be, (unsigned)first->vms, g, &e) < 0) {
 					if (runcmd_interrupted) {
 						free(g);
 						return finish_interrupted(&s);
 					}
-					if (record_not_run(&s, x, g, e.msg) < 0) {
+					if (record_not_run(&s, x, g, src, e.msg) < 0) {
 						free(g);
 						goto fatal;
 					}

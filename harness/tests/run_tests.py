@@ -233,6 +233,16 @@ def bad_inputs():
         bad_run(base, "--results", "/nonexistent-vifbench/r.pylist",
                 want=("/nonexistent-vifbench/r.pylist: results folder", "does not exist"))
         bad_run(base, "--results", "/proc/vifbench.pylist", want=("/proc/vifbench.pylist",))
+        bad_run(base + "client_addrs = 198.18.10.1 198.18.10.300\n",
+                want=("PLAN:6: client_addrs: '198.18.10.300' is not an IPv4 address",))
+        bad_run(base + "client_addrs = 198.18.10.2\n",
+                want=("PLAN:6: client_addrs: one address ('198.18.10.2')",))
+        # netns gives them to its bridge: only its /24, below the guests
+        bad_run(base + "client_addrs = 198.18.10.1 198.18.0.2\n",
+                want=("PLAN:6: client_addrs: '198.18.0.2' is not in 198.18.10.1-10",))
+        bad_run(base, "--client-addrs", "198.18.10.2 198.18.10.11",
+                want=("command line (--client_addrs): client_addrs: '198.18.10.11' is not in "
+                      "198.18.10.1-10",))
         garbage = write(os.path.join(d, "garbage.pylist"), "[{'record': 'run'},\n oops]\n")
         bad_run(base, "--results", garbage,
                 want=("garbage.pylist: not a results file (line 2, column 2",))
@@ -521,6 +531,65 @@ def netns_failed_guest():
     assert_clean()
 
 
+DATA_CONN = re.compile(r"\[\s*\d+\] local \S+ port \d+ connected with (\S+) port \d+")
+# a probe (connect, close, no data): iperf 2.1.8 prints it with a "(null)" prefix
+PROBE_CONN = re.compile(r"\(null\)local \S+ port \d+ connected with (\S+) port \d+")
+
+
+@test
+def netns_client_addrs():
+    """client_addrs: runs take source addresses in turn; the guests' servers see them"""
+    # three: the second repeat's guests then start on another address than the first's
+    addrs = ["198.18.10.1", "198.18.10.2", "198.18.10.3"]
+    with tempfile.TemporaryDirectory() as d:
+        res = os.path.join(d, "results.pylist")
+        plan = write(os.path.join(d, "a.plan"),
+                     "kernels = k\nvms = 2\nstreams = 1-2\nrepeats = 2\nduration = 1\n"
+                     "client_addrs = %s\nresults = %s\n" % (" ".join(addrs), res))
+        p = vif("plan", plan)
+        assert "client source addresses, one per run in turn: %s" % " ".join(addrs) in \
+            p.stdout, p.stdout[-300:]
+        p = vif("run", plan, "--port", PORT)
+        assert p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr[-800:])
+        recs = read_list(res)
+        meta = recs[0]
+        assert meta["plan"]["client_addrs"] == addrs, meta["plan"]
+        rr = runs(recs)
+        assert len([r for r in rr if r["status"] == "ok"]) == 8, [ident(r) for r in rr]
+        # every run started (retries too) takes the next address in turn
+        got = [r["client_addr"] for r in rr]
+        assert got == [addrs[k % 3] for k in range(len(rr))], got
+        assert "from 198.18.10.3" in open(os.path.join(d, "results.log")).read()
+        # what the guests' iperf servers saw: each client connection from its run's
+        # address (a run that failed may have connected fewer), each probe from one of them
+        text = open(os.path.join(d, "results.guests.log")).read()
+        seen = {}
+        for a in DATA_CONN.findall(text):
+            seen[a] = seen.get(a, 0) + 1
+        want = {a: sum(r["vms"] * r["streams"] for r in rr
+                       if r["client_addr"] == a and r["status"] == "ok") for a in addrs}
+        started = sum(r["vms"] * r["streams"] for r in rr)
+        assert set(seen) <= set(addrs), "connections from %s" % seen
+        assert all(seen.get(a, 0) >= want[a] for a in addrs), "seen %s, want %s" % (seen, want)
+        assert sum(seen.values()) <= started, "seen %s, %d clients started" % (seen, started)
+        # netns probes only while guests start (and to restart a dead server):
+        # from the address of the first run after the start
+        starts = {addrs[k % 3] for k in range(len(rr))
+                  if k == 0 or rr[k]["repeat"] != rr[k - 1]["repeat"]}
+        probes = set(PROBE_CONN.findall(text))
+        assert starts <= probes <= set(addrs), "probes from %s, want %s" % (probes, starts)
+        assert_failures_explained([r for r in rr if r["status"] != "ok"],
+                                  os.path.join(d, "results.log"))
+        # a plan without the key (here: emptied on the command line) binds nothing
+        p = vif("run", plan, "--port", PORT, "--client-addrs", "", "--results",
+                os.path.join(d, "plain.pylist"), "--repeats", "1", "--streams", "1")
+        assert p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr[-800:])
+        recs = read_list(os.path.join(d, "plain.pylist"))
+        assert "client_addrs" not in recs[0]["plan"], recs[0]["plan"]
+        assert all("client_addr" not in r for r in runs(recs)), runs(recs)
+    assert_clean()
+
+
 def wait_netns_free(limit=900):
     """Another netns session (someone else's run) holds the machine-wide
     lock: wait for it rather than fail (vifbench itself refuses at once)."""
@@ -548,7 +617,7 @@ def main():
     for fn in (pylit_to_python, pylit_from_python, bad_inputs, plan_command):
         fn()
     netns = (netns_matrix, netns_kernel_switch, netns_crash_safety, netns_sigterm_cleanup,
-             netns_failed_guest)
+             netns_failed_guest, netns_client_addrs)
     if os.geteuid() != 0:
         skipped = len(netns)
         print("SKIPPED %d netns integration tests: they need root (namespaces)" % skipped)

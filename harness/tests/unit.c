@@ -26,6 +26,11 @@
 #include "pylit.h"
 #include "results.h"
 #include "runcmd.h"
+#include "tcp_probe.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -182,6 +187,68 @@ static void t_plan_dd(void)
 	plan_free(&p);
 }
 
+/* client_addrs: absent by default (plan dict as before), rotation k % n,
+ * commas as blanks, the command line. */
+static void t_plan_client_addrs(void)
+{
+	struct plan p;
+	struct err e;
+	struct buf b = { 0 };
+
+	CHECK(load_plan("vms = 1\n", &p, &e) == 0, "%s", e.msg);
+	CHECK(p.v[K_CLIENT_ADDRS].nwords == 0 && !plan_client_addr(&p, 0) &&
+	      !plan_client_addr(&p, 7), "default: no source addresses");
+	plan_to_pylit(&p, &b);
+	CHECK(!strstr(b.p, "client_addr"), "default plan dict names client_addrs: %s", b.p);
+	buf_free(&b);
+	plan_free(&p);
+
+	CHECK(load_plan("client_addrs = 198.18.0.1 198.18.0.2   # two\n", &p, &e) == 0, "%s",
+	      e.msg);
+	CHECK(p.v[K_CLIENT_ADDRS].nwords == 2, "two addresses: %zu", p.v[K_CLIENT_ADDRS].nwords);
+	static const char *const want2[] = { "198.18.0.1", "198.18.0.2", "198.18.0.1",
+					     "198.18.0.2", "198.18.0.1" };
+
+	for (unsigned long k = 0; k < 5; k++) {
+		const char *a = plan_client_addr(&p, k);
+
+		CHECK(a && !strcmp(a, want2[k]), "run %lu: %s, want %s", k, a ? a : "NULL",
+		      want2[k]);
+	}
+	/* consecutive runs never share one */
+	for (unsigned long k = 0; k < 1000; k++)
+		CHECK(strcmp(plan_client_addr(&p, k), plan_client_addr(&p, k + 1)),
+		      "runs %lu and %lu share %s", k, k + 1, plan_client_addr(&p, k));
+	CHECK(!strcmp(plan_client_addr(&p, 1000001), "198.18.0.2"), "run 1000001");
+	plan_to_pylit(&p, &b);
+	CHECK(strstr(b.p, "'client_addrs': ['198.18.0.1', '198.18.0.2']"), "plan dict: %s", b.p);
+	buf_free(&b);
+	plan_free(&p);
+
+	CHECK(load_plan("client_addrs = 10.1.1.3,10.1.1.1, 10.1.1.2\n", &p, &e) == 0, "%s", e.msg);
+	CHECK(p.v[K_CLIENT_ADDRS].nwords == 3 && !strcmp(plan_client_addr(&p, 0), "10.1.1.3") &&
+	      !strcmp(plan_client_addr(&p, 4), "10.1.1.1") &&
+	      !strcmp(plan_client_addr(&p, 8), "10.1.1.2"), "three, in the order given");
+	plan_free(&p);
+
+	/* the command line, either spelling; an empty value means none */
+	char *path = write_tmp("o.plan", "client_addrs = 198.18.0.1 198.18.0.2\n");
+
+	plan_init(&p);
+	CHECK(plan_read_file(&p, path, &e) == 0, "%s", e.msg);
+	CHECK(plan_set_cli(&p, "client-addrs", "", &e) == 0, "%s", e.msg);
+	CHECK(plan_finish(&p, &e) == 0 && p.v[K_CLIENT_ADDRS].nwords == 0 &&
+	      !plan_client_addr(&p, 0), "--client-addrs '' turns them off: %s", e.msg);
+	plan_free(&p);
+	plan_init(&p);
+	CHECK(plan_read_file(&p, path, &e) == 0, "%s", e.msg);
+	CHECK(plan_set_cli(&p, "client_addrs", "127.0.0.9", &e) == 0, "%s", e.msg);
+	CHECK(plan_finish(&p, &e) < 0 && strstr(e.msg, "command line (--client_addrs): "
+						  "client_addrs: one address ('127.0.0.9')"),
+	      "bad cli value named: %s", e.msg);
+	plan_free(&p);
+}
+
 static void t_plan_cli_override(void)
 {
 	struct plan p;
@@ -238,6 +305,25 @@ static void t_plan_bad(void)
 		  "dd_memory = 16\n", ":5: dd_memory: '16' is not a whole number in 64..", NULL },
 		{ "backend = xen\nnetback_domain = dd32\ndd_kernel = \ndd_ramdisk = /r\n",
 		  ":3: dd_kernel: empty value", NULL },
+		/* client_addrs: the clients' source addresses, in turn */
+		{ "client_addrs = 198.18.0.1 198.18.0\n",
+		  ":1: client_addrs: '198.18.0' is not an IPv4 address", NULL },
+		{ "vms = 1\nclient_addrs = 198.18.0.1 dom0.example\n",
+		  ":2: client_addrs: 'dom0.example' is not an IPv4 address", NULL },
+		{ "client_addrs = 198.18.0.1 198.18.0.02\n", "'198.18.0.02' is not an IPv4", NULL },
+		{ "client_addrs = 198.18.0.1 198.18.0.256\n", "'198.18.0.256' is not an IPv4", NULL },
+		{ "client_addrs = 198.18.0.1 fe80::1\n", "'fe80::1' is not an IPv4", NULL },
+		{ "client_addrs = 198.18.0.1 198.18.0.2/24\n", "'198.18.0.2/24' is not an IPv4",
+		  NULL },
+		{ "client_addrs = 0.0.0.0 198.18.0.2\n", "'0.0.0.0' is not a unicast address", NULL },
+		{ "client_addrs = 198.18.0.1 239.1.1.1\n", "'239.1.1.1' is not a unicast", NULL },
+		{ "client_addrs = 198.18.0.1 198.18.0.2 198.18.0.1\n",
+		  ":1: client_addrs: '198.18.0.1' listed twice", NULL },
+		{ "client_addrs = 198.18.0.1\n", ":1: client_addrs: one address ('198.18.0.1')",
+		  "give two or more" },
+		{ "client_addrs = 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 10.0.0.7 "
+		  "10.0.0.8 10.0.0.9 10.0.0.10 10.0.0.11 10.0.0.12 10.0.0.13 10.0.0.14 10.0.0.15 "
+		  "10.0.0.16 10.0.0.17\n", "17 addresses, at most 16", NULL },
 	};
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -258,6 +344,85 @@ static void t_plan_bad(void)
 	CHECK(plan_read_file(&p, "/nonexistent/x.plan", &e) < 0 &&
 	      strstr(e.msg, "/nonexistent/x.plan: cannot read plan"), "missing file: %s", e.msg);
 	plan_free(&p);
+}
+
+/* ---- TCP probe: real sockets on loopback ---- */
+
+/* A listener on 127.0.0.1, kernel-chosen port; -1 on failure. */
+static int loopback_listener(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* The source address of the connection waiting on lfd ("" if none in 1 s). */
+static void accepted_peer(int lfd, char *out, size_t len)
+{
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	struct pollfd pf = { .fd = lfd, .events = POLLIN };
+	int c;
+
+	out[0] = '\0';
+	if (poll(&pf, 1, 1000) != 1)
+		return;
+	c = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	inet_ntop(AF_INET, &peer.sin_addr, out, (socklen_t)len);
+	close(c);
+}
+
+static void t_tcp_probe(void)
+{
+	char peer[INET_ADDRSTRLEN], port_s[16];
+	int port = 0, lfd = loopback_listener(&port);
+	struct err e = { "" };
+
+	CHECK(lfd >= 0, "no loopback listener: %s", strerror(errno));
+	if (lfd < 0)
+		return;
+	CHECK(tcp_port_answers("127.0.0.1", port, NULL, 1.0), "unbound probe not answered");
+	accepted_peer(lfd, peer, sizeof(peer));
+	CHECK(!strcmp(peer, "127.0.0.1"), "unbound probe came from '%s'", peer);
+	/* the server sees the chosen source (all of 127/8 is this host's) */
+	CHECK(tcp_port_answers("127.0.0.1", port, "127.0.0.2", 1.0), "probe from .2 not answered");
+	accepted_peer(lfd, peer, sizeof(peer));
+	CHECK(!strcmp(peer, "127.0.0.2"), "probe from 127.0.0.2 came from '%s'", peer);
+	CHECK(tcp_port_answers("127.0.0.1", port, "127.0.0.3", 1.0), "probe from .3 not answered");
+	accepted_peer(lfd, peer, sizeof(peer));
+	CHECK(!strcmp(peer, "127.0.0.3"), "probe from 127.0.0.3 came from '%s'", peer);
+	/* not this host's (TEST-NET-2): the bind fails, nothing is sent */
+	CHECK(!tcp_port_answers("127.0.0.1", port, "198.51.100.7", 1.0),
+	      "probe from a foreign source answered");
+	accepted_peer(lfd, peer, sizeof(peer));
+	CHECK(!peer[0], "a connection arrived from '%s'", peer);
+	CHECK(!tcp_port_answers("127.0.0.1", port, "not-an-address", 1.0), "bad source answered");
+	close(lfd);
+	/* a closed port */
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	CHECK(!tcp_port_answers("127.0.0.1", port, "127.0.0.2", 1.0), "closed port %s answered",
+	      port_s);
+	CHECK(tcp_can_bind("127.0.0.2", &e) == 0, "127.0.0.2 not bindable: %s", e.msg);
+	CHECK(tcp_can_bind("198.51.100.7", &e) < 0 && strstr(e.msg, "Cannot assign requested"),
+	      "198.51.100.7 bindable? %s", e.msg);
+	CHECK(addr_host_in("198.18.0.2", "198.18.0") == 2 &&
+	      addr_host_in("198.18.0.10", "198.18.0") == 10 &&
+	      addr_host_in("198.18.10.2", "198.18.0") == -1 &&
+	      addr_host_in("198.18.0.02", "198.18.0") == -1 &&
+	      addr_host_in("198.18.0.256", "198.18.0") == -1 &&
+	      addr_host_in("198.18.0.", "198.18.0") == -1 &&
+	      addr_host_in("198.18.01.2", "198.18.0") == -1, "addr_host_in");
 }
 
 /* ---- iperf CSV ---- */
@@ -746,6 +911,8 @@ int main(int argc, char **argv)
 	run_test("plan: command-line overrides", t_plan_cli_override);
 	run_test("plan: bad files name file, line, problem", t_plan_bad);
 	run_test("plan: netback_domain = dd32 and its keys", t_plan_dd);
+	run_test("plan: client_addrs, run k uses address k mod n", t_plan_client_addrs);
+	run_test("tcp probe: from a chosen source (the server sees it), refusals", t_tcp_probe);
 	run_test("iperf csv: single stream", t_csv_single);
 	run_test("iperf csv: -P 4, forward and reverse", t_csv_multi);
 	run_test("iperf csv: reverse mode", t_csv_reverse);
