@@ -22,3 +22,21 @@ stress-netback: testhost
 check-stress-judge:
 	testhost/check-netback-stress --self-test
 CHECKS += check-stress-judge
+
+# A connect that fails after a ring was mapped, then the frontend closes: netback must not
+# unmap that ring a second time (napi/0005). One boot per kernel (~3 min each under TCG);
+# each kernel's expectation comes from its manifest, so the plain kernel's run shows the
+# 3.11 bug the check guards against. Needs the x86_64 kernels (make kernel-{patched,plain}).
+#   make check-netback-connect-error [CONNECT_ERROR_KERNELS='out/kernel-patched-x86_64/bzImage ...']
+CONNECT_ERROR_KERNELS ?= out/kernel-patched-x86_64/bzImage out/kernel-plain-x86_64/bzImage
+
+.PHONY: check-netback-connect-error
+check-netback-connect-error: testhost
+	testhost/check-netback-connect-error $(addprefix --kernel ,$(CONNECT_ERROR_KERNELS))
+
+# Its judge on the two recorded runs (results/2026-12-02-netback-connect-error/), each
+# against its own manifest (passes) and the other's (fails); no QEMU, part of `make check`.
+.PHONY: check-connect-error-judge
+check-connect-error-judge:
+	testhost/check-netback-connect-error --self-test
+CHECKS += check-connect-error-judge
