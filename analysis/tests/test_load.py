@@ -252,6 +252,18 @@ class BadFiles(TmpDir):
         rs = load.load([self.write('r.pylist', recs)])
         self.assertEqual(rs.kernels, ['plain'])
 
+    def test_client_addrs_may_differ(self):
+        # a file begun before the plan set client_addrs, resumed after: one session without
+        # the key, one with it; the runs of the second record their client_addr
+        recs = self.base()
+        m = synth.meta('plain')
+        m['plan']['client_addrs'] = ['198.18.0.1', '198.18.0.2']
+        recs.append(m)
+        recs.append(dict(synth.run('plain', 'dom0-to-domU', 2, 1, 3, 12.0), client_addr='198.18.0.2'))
+        rs = load.load([self.write('c.pylist', recs)])
+        self.assertEqual(rs.kernels, ['plain'])
+        self.assertEqual(len(rs.runs), 3)
+
     def test_session_keys_may_differ(self):
         # netns: the plan's 'kernel' names the kernel of the session; 'results' the file.
         a_recs = self.base()
